@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is for production.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# `run` and `test` (and what they need first) default to DEBUG=1: a laptop with nothing configured runs on the
+# embedded default. The production targets read DEBUG from the environment, where it defaults to off.
+run test messages migrate seed lint check: export DEBUG ?= 1
+
+.PHONY: help run test lint check messages migrate seed web worker beat bench clean
+
+help:
+	@echo "make run     serve the demo on http://127.0.0.1:$(PORT) (embedded default: SQLite, local files)"
+	@echo "make test    ruff, migrations check, import contracts, pytest"
+	@echo "make web | worker | beat   production processes (configured by environment, see .env.example)"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+messages: $(VENV)/.installed
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(MANAGE) compilemessages --ignore=.venv --ignore=var -v 0; \
+	else \
+		$(VENV)/bin/pybabel compile --domain=django --directory=locale --statistics 2>&1 | grep -v '^$$' || true; \
+	fi
+
+migrate: $(VENV)/.installed
+	$(MANAGE) migrate --noinput -v 0
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: $(VENV)/.installed messages seed
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+check: $(VENV)/.installed
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+test: $(VENV)/.installed messages lint check
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+web: $(VENV)/.installed
+	$(MANAGE) collectstatic --noinput -v 0
+	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-0.0.0.0:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+worker: $(VENV)/.installed
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
+
+beat: $(VENV)/.installed
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$${CELERY_BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+
+clean:
+	rm -rf var/ test-output/

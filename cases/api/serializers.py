@@ -1,0 +1,163 @@
+"""Serializers shared by the offices' APIs: the catalog, and cases as both offices see them."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from cases.models import Applicant, Case, CaseEvent, ChecklistItem, Document, DocumentType, Page, ServiceType
+
+
+class DocumentTypeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DocumentType
+        fields = ["code", "name", "name_uk", "name_ru", "name_en"]
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    document_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "title", "document_types", "min_pages", "required"]
+
+
+class RefusalGroundSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
+class ServiceTypeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    checklist = ChecklistItemSerializer(many=True, read_only=True)
+    refusal_grounds = RefusalGroundSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceType
+        fields = [
+            "code",
+            "name",
+            "legal_basis",
+            "decision_days",
+            "decision_in_working_days",
+            "refusal_needs_approval",
+            "pause_clock_on_info_request",
+            "checklist",
+            "refusal_grounds",
+        ]
+
+
+class ApplicantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Applicant
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "patronymic",
+            "birth_date",
+            "rnokpp",
+            "unzr",
+            "passport_kind",
+            "passport_number",
+            "address",
+            "phone",
+        ]
+        # Uniqueness is checked by the model's full_clean in the service, with the same messages as the UI.
+        validators = []
+        extra_kwargs = {"rnokpp": {"validators": []}}
+
+
+class PageSerializer(serializers.ModelSerializer):
+    thumbnail_url = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Page
+        fields = [
+            "id",
+            "status",
+            "failure_reason",
+            "position",
+            "rotation",
+            "width",
+            "height",
+            "thumbnail_url",
+            "image_url",
+        ]
+
+    def get_thumbnail_url(self, page: Page) -> str | None:
+        return reverse("page-thumbnail", args=[page.pk]) if page.thumbnail else None
+
+    def get_image_url(self, page: Page) -> str | None:
+        return reverse("page-image", args=[page.pk]) if page.image else None
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    document_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    pages = PageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "document_type", "position", "pages"]
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case in lists."""
+
+    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    front_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    community = serializers.SlugRelatedField(slug_field="katottg", read_only=True)
+    back_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "applicant",
+            "service_type",
+            "channel",
+            "front_office",
+            "community",
+            "back_office",
+            "assignee",
+            "due_date",
+            "created_at",
+            "submitted_at",
+            "accepted_at",
+            "decision",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with its documents, pages and timeline (load it with ``selectors.case_detail_queryset``)."""
+
+    applicant = ApplicantSerializer(read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
+    refusal_grounds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "decision_reason",
+            "refusal_grounds",
+            "duplicate_reason",
+            "documents",
+            "events",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import SimpleRouter
+
+from cases.api import views
+
+router = SimpleRouter()
+router.register("service-types", views.ServiceTypeViewSet, basename="service-type")
+router.register("document-types", views.DocumentTypeViewSet, basename="document-type")
+
+urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,71 @@
+"""Named domain errors. Services raise them; the UI shows ``message``, the API answers ``status`` with
+``{"code", "detail"}``. 409: the state, the holder or the role does not allow it. 400: the input is wrong."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 409
+    default_message = _("This action is not allowed now.")
+
+    def __init__(self, message=None, **extra):
+        self.message = message or self.default_message
+        self.extra = extra
+        super().__init__(str(self.message))
+
+
+class TransitionNotAllowed(DomainError):
+    code = "transition_not_allowed"
+    default_message = _("The case is not in a state that allows this.")
+
+
+class NotPermitted(DomainError):
+    code = "not_permitted"
+    default_message = _("Your role does not allow this action on this case.")
+
+
+class SeparationOfDuties(NotPermitted):
+    code = "separation_of_duties"
+    default_message = _("The same person may not both propose and approve this.")
+
+
+class CaseHeldByAnother(DomainError):
+    code = "case_held_by_another"
+    default_message = _("Another specialist is working on this case.")
+
+
+class ChecklistIncomplete(DomainError):
+    code = "checklist_incomplete"
+    default_message = _("The package is incomplete: some checklist items have no documents yet.")
+
+
+class PagesNotReady(DomainError):
+    code = "pages_not_ready"
+    default_message = _("Some pages are still processing or failed; wait for them or remove them.")
+
+
+class PackageNotAccepted(DomainError):
+    code = "package_not_accepted"
+    default_message = _("Accept the package as complete before deciding.")
+
+
+class DuplicateOpenCase(DomainError):
+    code = "duplicate_open_case"
+    default_message = _("The applicant already has an open case for this service; give a reason to open another.")
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    status = 400
+    default_message = _("The request is not valid.")
+
+
+class FileRejected(InvalidInput):
+    code = "file_rejected"
+    default_message = _("This file cannot be accepted.")
+
+
+class DuplicateFile(InvalidInput):
+    code = "duplicate_file"
+    default_message = _("This file is already in the case.")

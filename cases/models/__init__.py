@@ -1,0 +1,38 @@
+from .applicants import Applicant
+from .case import (
+    AccessLogEntry,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    IdempotencyKey,
+    InboxMessage,
+    InfoRequest,
+)
+from .catalog import ChecklistItem, DocumentType, Holiday, RefusalGround, ServiceType
+from .documents import Document, Page, SourceFile
+from .organisation import BackOffice, Community, FrontOffice, Membership, Region, User
+
+__all__ = [
+    "AccessLogEntry",
+    "Applicant",
+    "BackOffice",
+    "Case",
+    "CaseEvent",
+    "CaseNumberSequence",
+    "ChecklistItem",
+    "Community",
+    "Document",
+    "DocumentType",
+    "FrontOffice",
+    "Holiday",
+    "IdempotencyKey",
+    "InboxMessage",
+    "InfoRequest",
+    "Membership",
+    "Page",
+    "RefusalGround",
+    "Region",
+    "ServiceType",
+    "SourceFile",
+    "User",
+]

@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+
+
+class Document(models.Model):
+    """A typed item of a case's package (e.g. "passport"), made of one or more pages.
+
+    ``document_type`` is empty for pages a scanned batch could not type: "unsorted", for the clerk to label.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="documents")
+    document_type = models.ForeignKey(
+        "cases.DocumentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document type"),
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "position", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return str(self.document_type or _("Unsorted"))
+
+
+class SourceFile(models.Model):
+    """An uploaded file exactly as received, with its SHA-256. Pages are derived from it; it is never changed."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="source_files")
+    file = models.FileField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=50, help_text="Decided from the content, not the name.")
+    original_name = models.CharField(max_length=255, blank=True)
+    page_count = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=clock.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "sha256"], name="source_file_unique_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.sha256[:12]}"
+
+
+class Page(models.Model):
+    """One page of a document: a frame of an image or a page of a PDF, processed in the background."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
+    source = models.ForeignKey(SourceFile, on_delete=models.PROTECT, related_name="pages")
+    source_index = models.PositiveIntegerField(default=0, help_text="Frame or page number within the source file.")
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    image = models.FileField(max_length=300, blank=True)
+    thumbnail = models.FileField(max_length=300, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    rotation = models.PositiveSmallIntegerField(default=0, help_text="Clockwise degrees the clerk turned the page.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "position", "pk"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+        indexes = [models.Index(fields=["status"], name="page_status", condition=models.Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.position} {self.status}"

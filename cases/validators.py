@@ -1,0 +1,82 @@
+"""Ukrainian identifiers: pure functions and Django validators (DESIGN.md §4, §2).
+
+Messages are translatable; every validator raises ``ValidationError`` with a ``code`` so the API can return it.
+"""
+
+import re
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+RNOKPP_WEIGHTS = (-1, 5, 7, 9, 4, 6, 10, 5, 7)
+RNOKPP_EPOCH = date(1899, 12, 31)  # digits 1-5 count days since this date
+KATOTTG_RE = re.compile(r"^UA\d{17}$")
+UNZR_RE = re.compile(r"^(\d{8})-(\d{5})$")
+PASSPORT_BOOKLET_RE = re.compile(r"^[А-ЯҐЄІЇ]{2}\d{6}$")
+ID_CARD_RE = re.compile(r"^\d{9}$")
+
+
+def rnokpp_check_digit(first_nine: str) -> int:
+    total = sum(int(d) * w for d, w in zip(first_nine, RNOKPP_WEIGHTS, strict=True))
+    return (total % 11) % 10
+
+
+def rnokpp_is_valid(value: str) -> bool:
+    return bool(re.fullmatch(r"\d{10}", value or "")) and rnokpp_check_digit(value[:9]) == int(value[9])
+
+
+def rnokpp_birth_date(value: str) -> date:
+    """The birth date encoded in an RNOKPP (digits 1-5 are days since 1899-12-31)."""
+    return RNOKPP_EPOCH + timedelta(days=int(value[:5]))
+
+
+def validate_rnokpp(value: str) -> None:
+    if not re.fullmatch(r"\d{10}", value or ""):
+        raise ValidationError(_("The RNOKPP must be exactly 10 digits."), code="rnokpp_format")
+    if not rnokpp_is_valid(value):
+        raise ValidationError(
+            _("This RNOKPP has a wrong check digit; please check the number."), code="rnokpp_checksum"
+        )
+
+
+def validate_rnokpp_matches_birth_date(rnokpp: str, birth_date: date) -> None:
+    if rnokpp_birth_date(rnokpp) != birth_date:
+        raise ValidationError(
+            _("The RNOKPP does not match the date of birth (it encodes %(encoded)s)."),
+            code="rnokpp_birth_date",
+            params={"encoded": rnokpp_birth_date(rnokpp).strftime("%d.%m.%Y")},
+        )
+
+
+def validate_katottg(value: str) -> None:
+    if not KATOTTG_RE.fullmatch(value or ""):
+        raise ValidationError(_("A KATOTTG code is 'UA' followed by 17 digits."), code="katottg_format")
+
+
+def validate_unzr(value: str) -> None:
+    match = UNZR_RE.fullmatch(value or "")
+    if not match:
+        raise ValidationError(_("The UNZR is written YYYYMMDD-NNNNN."), code="unzr_format")
+    try:
+        unzr_birth_date(value)
+    except ValueError:
+        raise ValidationError(_("The UNZR does not start with a real date."), code="unzr_date") from None
+
+
+def unzr_birth_date(value: str) -> date:
+    digits = value[:8]
+    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+
+
+def validate_passport_booklet(value: str) -> None:
+    if not PASSPORT_BOOKLET_RE.fullmatch(value or ""):
+        raise ValidationError(
+            _("A passport booklet number is two Cyrillic capital letters and six digits, e.g. АА123456."),
+            code="passport_booklet_format",
+        )
+
+
+def validate_id_card(value: str) -> None:
+    if not ID_CARD_RE.fullmatch(value or ""):
+        raise ValidationError(_("An ID-card number is nine digits."), code="id_card_format")

@@ -1,0 +1,10 @@
+"""/api/v1/: each app contributes its own routes; the kernel's come first (auth, catalog)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("cases.api.urls")),
+    path("", include("frontoffice.api")),
+    path("", include("backoffice.api")),
+    path("", include("payments.api")),
+]

@@ -1,0 +1,426 @@
+"""The front office's writes: applicants, opening cases, documents and pages, and its lifecycle transitions.
+
+Every function is keyword-only, runs in one transaction, and raises a named ``cases.exceptions`` error when the
+state or the role does not allow it. Background work is enqueued only after the transaction commits.
+"""
+
+import contextlib
+import io
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import clock, deadlines, lifecycle
+from cases.access import access_for
+from cases.checklist import missing_items, pages_not_ready
+from cases.exceptions import (
+    ChecklistIncomplete,
+    DuplicateFile,
+    DuplicateOpenCase,
+    FileRejected,
+    NotPermitted,
+    PagesNotReady,
+    TransitionNotAllowed,
+)
+from cases.lifecycle import Action
+from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
+from cases.services import case_number_next, idempotency_remember, idempotent_case
+from frontoffice import processing
+
+logger = logging.getLogger(__name__)
+
+S = Case.Status
+# Documents may be added or changed only while the package is with the front office.
+EDITABLE_STATUSES = (S.DRAFT, S.NEEDS_INFO)
+
+
+def _require_clerk_of(front_office: FrontOffice, by) -> None:
+    if front_office.pk not in access_for(by).clerk_front_office_ids:
+        raise NotPermitted(_("Only a clerk of this front office can do this."))
+
+
+def _require_editable(case: Case, by) -> None:
+    if case.status not in EDITABLE_STATUSES:
+        raise TransitionNotAllowed(
+            _("Documents can be changed only while the case is a draft or waits for information (now: %(status)s).")
+            % {"status": case.get_status_display()}
+        )
+    if case.community_id not in access_for(by).clerk_community_ids:
+        raise NotPermitted(_("Only a clerk of the case's community can change its documents."))
+
+
+# --- Applicants ---------------------------------------------------------------------------------------------------
+
+
+def applicant_register(*, by, front_office: FrontOffice, data: dict) -> Applicant:
+    """Register a person. ``data`` holds the Applicant fields; raises ``ValidationError`` with field errors."""
+    _require_clerk_of(front_office, by)
+    applicant = Applicant(registered_at=front_office, created_by=by, **data)
+    if applicant.rnokpp == "":
+        applicant.rnokpp = None
+    if applicant.passport_number:
+        applicant.passport_number = applicant.passport_number.strip().upper()
+    applicant.full_clean()
+    with transaction.atomic():
+        applicant.save()
+    logger.info("applicant registered id=%s front_office=%s", applicant.pk, front_office.pk)
+    return applicant
+
+
+# --- Cases --------------------------------------------------------------------------------------------------------
+
+
+def open_cases_of(*, applicant: Applicant, service_type: ServiceType) -> list[Case]:
+    return list(Case.objects.filter(applicant=applicant, service_type=service_type, status__in=Case.OPEN_STATUSES))
+
+
+@transaction.atomic
+def case_open(
+    *,
+    applicant: Applicant,
+    service_type: ServiceType,
+    front_office: FrontOffice,
+    by,
+    channel: str = Case.Channel.IN_PERSON,
+    duplicate_reason: str = "",
+) -> Case:
+    """Open a draft case. A second open case of the same service for the same person needs a reason."""
+    _require_clerk_of(front_office, by)
+    if not service_type.active:
+        raise TransitionNotAllowed(_("This service is no longer offered."))
+    existing = open_cases_of(applicant=applicant, service_type=service_type)
+    duplicate_reason = duplicate_reason.strip()
+    if existing and not duplicate_reason:
+        raise DuplicateOpenCase(existing=[c.number for c in existing])
+    community = front_office.community
+    now = clock.now()
+    case = Case.objects.create(
+        number=case_number_next(community=community, year=now.year),
+        applicant=applicant,
+        service_type=service_type,
+        front_office=front_office,
+        community=community,
+        back_office_id=community.back_office_id,
+        channel=channel,
+        duplicate_reason=duplicate_reason if existing else "",
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    lifecycle.record(
+        case,
+        Action.OPEN,
+        by=by,
+        note=case.duplicate_reason,
+        data={"duplicate_of": [c.number for c in existing]} if existing else None,
+    )
+    return case
+
+
+# --- Documents and pages --------------------------------------------------------------------------------------------
+
+
+def _enqueue_pages(page_ids: list[int]) -> None:
+    from frontoffice.tasks import process_page
+
+    for page_id in page_ids:
+        transaction.on_commit(partial(process_page.delay, page_id=page_id))
+
+
+def document_add(*, case: Case, document_type: DocumentType | None, files: Iterable[File], by) -> Document:
+    """Add one document made of the pages of ``files``. Every file is inspected before anything is stored; a
+    refused file refuses the whole request and leaves no row and no file."""
+    files = list(files)
+    if not files:
+        raise FileRejected(_("Choose at least one file."))
+    inspected = [processing.inspect(f, name=getattr(f, "name", "") or "") for f in files]
+    seen: set[str] = set()
+    for f, info in zip(files, inspected, strict=True):
+        if info.sha256 in seen:
+            raise DuplicateFile(_("“%(name)s” was chosen twice.") % {"name": f.name})
+        seen.add(info.sha256)
+
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            case = lifecycle.lock_case(case)
+            _require_editable(case, by)
+            already = dict(SourceFile.objects.filter(case=case, sha256__in=seen).values_list("sha256", "original_name"))
+            for f, info in zip(files, inspected, strict=True):
+                if info.sha256 in already:
+                    raise DuplicateFile(
+                        _("“%(name)s” is already in this case (uploaded as “%(first)s”).")
+                        % {"name": f.name, "first": already[info.sha256] or _("an earlier file")}
+                    )
+            position = (case.documents.aggregate(m=Max("position"))["m"] or 0) + 1
+            document = Document.objects.create(case=case, document_type=document_type, position=position, created_by=by)
+            page_ids = []
+            page_position = 0
+            for f, info in zip(files, inspected, strict=True):
+                f.seek(0)
+                name = default_storage.save(
+                    f"cases/{case.pk}/originals/{info.sha256[:20]}.{processing.EXTENSIONS[info.content_type]}", f
+                )
+                saved.append(name)
+                source = SourceFile.objects.create(
+                    case=case,
+                    file=name,
+                    sha256=info.sha256,
+                    size=info.size,
+                    content_type=info.content_type,
+                    original_name=(getattr(f, "name", "") or "")[-255:],
+                    page_count=info.page_count,
+                    created_by=by,
+                )
+                for index in range(info.page_count):
+                    page_position += 1
+                    page = Page.objects.create(
+                        document=document, source=source, source_index=index, position=page_position
+                    )
+                    page_ids.append(page.pk)
+            _enqueue_pages(page_ids)
+    except BaseException:
+        for name in saved:
+            with contextlib.suppress(Exception):
+                default_storage.delete(name)
+        raise
+    return document
+
+
+def _page_paths(page: Page) -> tuple[str, str]:
+    base = f"cases/{page.document.case_id}/pages/{page.pk}"
+    return f"{base}.jpg", f"{base}-thumb.jpg"
+
+
+def _replace(name: str, content: bytes) -> str:
+    """Write ``name`` afresh (a retried task must not leave a second copy beside the first)."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content))
+
+
+def page_process(*, page_id: int) -> Page | None:
+    """Derive the page image and thumbnail. Idempotent: a ready page, or a page that no longer exists, is left
+    alone. Failures are recorded on the page with a reason the clerk can read."""
+    page = Page.objects.select_related("source", "document").filter(pk=page_id).first()
+    if page is None or page.status == Page.Status.READY:
+        return page
+    try:
+        with default_storage.open(page.source.file.name, "rb") as f:
+            image = processing.render_page(f, page.source.content_type, page.source_index)
+        derived = processing.derive(image, rotation=page.rotation)
+    except Exception as e:  # any decoder failure becomes a readable reason, never a crash loop
+        logger.warning("page %s failed: %s", page_id, type(e).__name__)
+        Page.objects.filter(pk=page_id).update(
+            status=Page.Status.FAILED,
+            failure_reason=_("The page could not be read from the file."),
+            attempts=page.attempts + 1,
+        )
+        return page
+    image_path, thumb_path = _page_paths(page)
+    image_name = _replace(image_path, derived.image)
+    thumb_name = _replace(thumb_path, derived.thumbnail)
+    Page.objects.filter(pk=page_id).update(
+        status=Page.Status.READY,
+        failure_reason="",
+        image=image_name,
+        thumbnail=thumb_name,
+        width=derived.width,
+        height=derived.height,
+        attempts=page.attempts + 1,
+        processed_at=clock.now(),
+    )
+    page.refresh_from_db()
+    return page
+
+
+@transaction.atomic
+def page_retry(*, page: Page, by) -> Page:
+    case = lifecycle.lock_case(page.document.case_id)
+    _require_editable(case, by)
+    Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, failure_reason="")
+    _enqueue_pages([page.pk])
+    page.refresh_from_db()
+    return page
+
+
+@transaction.atomic
+def page_rotate(*, page: Page, by, degrees: int = 90) -> Page:
+    """Turn a page clockwise; its image and thumbnail are derived again."""
+    case = lifecycle.lock_case(page.document.case_id)
+    _require_editable(case, by)
+    if degrees % 90:
+        raise FileRejected(_("Pages turn by quarter turns only."))
+    page.rotation = (page.rotation + degrees) % 360
+    page.status = Page.Status.PENDING
+    page.save(update_fields=["rotation", "status"])
+    _enqueue_pages([page.pk])
+    return page
+
+
+@transaction.atomic
+def page_delete(*, page: Page, by) -> None:
+    """Remove a page; its document goes too when it was the last page. Files go after the commit."""
+    case = lifecycle.lock_case(page.document.case_id)
+    _require_editable(case, by)
+    document, source = page.document, page.source
+    names = [n for n in (page.image.name, page.thumbnail.name) if n]
+    page.delete()
+    if not source.pages.exists():
+        names.append(source.file.name)
+        source.delete()
+    if not document.pages.exists():
+        document.delete()
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+
+
+@transaction.atomic
+def page_move(*, page: Page, by, position: int) -> None:
+    """Put a page at ``position`` (1-based) within its document, shifting the others."""
+    case = lifecycle.lock_case(page.document.case_id)
+    _require_editable(case, by)
+    pages = list(page.document.pages.order_by("position", "pk"))
+    pages.remove(next(p for p in pages if p.pk == page.pk))
+    pages.insert(max(0, min(position - 1, len(pages))), page)
+    for number, p in enumerate(pages, start=1):
+        if p.position != number:
+            p.position = number
+            p.save(update_fields=["position"])
+
+
+@transaction.atomic
+def document_set_type(*, document: Document, document_type: DocumentType, by) -> Document:
+    case = lifecycle.lock_case(document.case_id)
+    _require_editable(case, by)
+    document.document_type = document_type
+    document.save(update_fields=["document_type"])
+    return document
+
+
+# --- Transitions --------------------------------------------------------------------------------------------------
+
+
+def _require_complete(case: Case) -> None:
+    missing = missing_items(case)
+    if missing:
+        raise ChecklistIncomplete(
+            _("The package is incomplete. Missing: %(items)s.") % {"items": "; ".join(i.title for i in missing)},
+            missing=[i.pk for i in missing],
+        )
+    if pages_not_ready(case):
+        raise PagesNotReady()
+
+
+def _enqueue_package_pdf(case: Case) -> None:
+    from frontoffice.tasks import assemble_case_pdf
+
+    transaction.on_commit(partial(assemble_case_pdf.delay, case_id=case.pk))
+
+
+@transaction.atomic
+def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
+    """Pass the package to the back office's queue. Repeating it (same key, or a double click) changes nothing."""
+    if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.SUBMIT)) is not None:
+        return earlier
+    case = lifecycle.lock_case(case)
+    if case.status == S.SUBMITTED:
+        return case
+    lifecycle.check(case, Action.SUBMIT, by)
+    _require_complete(case)
+    now = clock.now()
+    case.submitted_at = case.first_submitted_at = now
+    case.due_date = deadlines.decision_due(case.service_type, clock.today())
+    lifecycle.apply(case, Action.SUBMIT, by=by, fields=("submitted_at", "first_submitted_at", "due_date"))
+    idempotency_remember(user=by, key=idempotency_key, action=Action.SUBMIT, case=case)
+    _enqueue_package_pdf(case)
+    return case
+
+
+@transaction.atomic
+def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None = None) -> Case:
+    """Answer the back office's request: the case returns to the queue; the decision clock resumes."""
+    if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.RESUBMIT)) is not None:
+        return earlier
+    case = lifecycle.lock_case(case)
+    if case.status == S.SUBMITTED:
+        return case
+    lifecycle.check(case, Action.RESUBMIT, by)
+    _require_complete(case)
+    now = clock.now()
+    fields = ["submitted_at", "assignee", "clock_paused_at"]
+    if case.clock_paused_at and case.due_date:
+        case.due_date = deadlines.extend_for_pause(
+            case.service_type, case.due_date, timezone.localdate(case.clock_paused_at), clock.today()
+        )
+        fields.append("due_date")
+    case.submitted_at = now
+    case.assignee = None
+    case.clock_paused_at = None
+    case.info_requests.filter(answered_at__isnull=True).update(answered_at=now)
+    lifecycle.apply(case, Action.RESUBMIT, by=by, note=note, fields=tuple(fields))
+    idempotency_remember(user=by, key=idempotency_key, action=Action.RESUBMIT, case=case)
+    _enqueue_package_pdf(case)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, by, reason: str) -> Case:
+    """The applicant withdraws the application (from draft, the queue, or while information is awaited)."""
+    case = lifecycle.lock_case(case)
+    if case.status == S.WITHDRAWN:
+        return case
+    lifecycle.check(case, Action.WITHDRAW, by)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
+    case.assignee = None
+    lifecycle.apply(case, Action.WITHDRAW, by=by, note=reason.strip(), fields=("assignee",))
+    return case
+
+
+@transaction.atomic
+def case_hand_over(*, case: Case, by) -> Case:
+    """The applicant received the decision notice: the case is closed."""
+    case = lifecycle.lock_case(case)
+    if case.status == S.CLOSED:
+        return case
+    lifecycle.check(case, Action.HAND_OVER, by)
+    case.closed_at = clock.now()
+    lifecycle.apply(case, Action.HAND_OVER, by=by, fields=("closed_at",))
+    return case
+
+
+def case_package_pdf(*, case_id: int) -> str | None:
+    """Assemble one PDF of every ready page in order (lossless: the JPEGs are embedded as they are)."""
+    import img2pdf
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return None
+    pages = Page.objects.filter(document__case=case, status=Page.Status.READY).order_by(
+        "document__position", "document_id", "position", "pk"
+    )
+    images = []
+    for page in pages:
+        with default_storage.open(page.image.name, "rb") as f:
+            images.append(f.read())
+    if not images:
+        return None
+    pdf = img2pdf.convert(images, layout_fun=img2pdf.get_fixed_dpi_layout_fun((300, 300)))
+    name = _replace(f"cases/{case.pk}/package.pdf", pdf)
+    Case.objects.filter(pk=case.pk).update(package_pdf=name)
+    return name
+
+
+def uploaded(content: bytes, name: str) -> File:
+    """Wrap bytes as an upload (demo data, batches, tests)."""
+    f = File(io.BytesIO(content), name=name)
+    f.size = len(content)
+    return f

@@ -1,0 +1,15 @@
+"""Thin, idempotent tasks: they take ids, load the row and call one service. A re-run is a no-op."""
+
+from celery import shared_task
+
+from frontoffice import services
+
+
+@shared_task(name="frontoffice.process_page", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def process_page(self, page_id: int) -> None:
+    services.page_process(page_id=page_id)
+
+
+@shared_task(name="frontoffice.assemble_case_pdf", bind=True, acks_late=True, reject_on_worker_lost=True)
+def assemble_case_pdf(self, case_id: int) -> None:
+    services.case_package_pdf(case_id=case_id)

@@ -1,0 +1,12 @@
+// Hromada Intake: the one small script. Pages work without it; it only adds conveniences.
+(function () {
+  "use strict";
+  // Ask before actions marked data-confirm (withdraw, reject...).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+})();

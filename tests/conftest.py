@@ -1,0 +1,94 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from config import celery_app
+from tests.factories import build_world
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def redis_url() -> str | None:
+    return os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+
+
+def redis_reachable() -> bool:
+    url = redis_url()
+    if not url or not url.startswith("redis"):
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _real_services(request):
+    """Tests marked ``postgres`` or ``redis`` need the real service. On a laptop without it they skip; in CI
+    (CI=true) they fail, because there the queue, locking, fee and crash rules must be proven for real."""
+    from django.conf import settings
+
+    missing = []
+    if request.node.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith(
+        "postgresql"
+    ):
+        missing.append("PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis") and not redis_reachable():
+        missing.append("Redis (set CELERY_BROKER_URL)")
+    if missing:
+        if IN_CI:
+            pytest.fail(f"CI must run this test on {', '.join(missing)}")
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Every test: files in its own folder, tasks in-process, a fast password hasher."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "cases.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECURE_SSL_REDIRECT = False
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def media_root(settings):
+    return settings.STORAGES["default"]["OPTIONS"]["location"]
+
+
+def stored_files(root) -> list[str]:
+    if not os.path.isdir(root):
+        return []
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files)
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        if IN_CI:
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    return path
