@@ -76,3 +76,10 @@ def test_files_only_through_access_checked_views(client, world):
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert case.access_log.filter(user=world.specialist, what="page", object_id=page.pk).exists()
+
+
+def test_ukrainian_whatever_the_browser_asks(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9,ru;q=0.8")
+    assert 'lang="uk"' in response.content.decode()
+    client.cookies["django_language"] = "ru"
+    assert 'lang="ru"' in client.get(reverse("login")).content.decode()
