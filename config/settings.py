@@ -6,6 +6,7 @@ by setting its variable; see .env.example and docs/deployment.md. Secrets have n
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "cases",
     "frontoffice",
     "backoffice",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login with 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +138,19 @@ else:
 
 # --- Users --------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "cases.User"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one address, that pair
+# is locked out for AXES_COOLOFF_MINUTES; the web form and the API token endpoint both count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None  # trusted proxies in front (X-Forwarded-For)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if env_bool("BEHIND_TLS_PROXY") else ("REMOTE_ADDR",)
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -231,6 +247,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # The token endpoint also has axes' lockout; this bounds anonymous hammering of the API as a whole.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "60/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hromada Intake API",
@@ -282,6 +301,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},  # one line per task is noise; failures still show
         "kombu.connection": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},  # lockouts are logged (user names masked); start-up chatter is not
     },
 }
 

@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from config import celery_app
@@ -59,6 +60,7 @@ def _isolated(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
+    cache.clear()  # throttling counters must not leak from one test into the next
     yield
     celery_app.conf.task_always_eager = eager
 

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 
 from cases.api import views
@@ -9,6 +8,6 @@ router.register("service-types", views.ServiceTypeViewSet, basename="service-typ
 router.register("document-types", views.DocumentTypeViewSet, basename="document-type")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     *router.urls,
 ]
