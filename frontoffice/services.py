@@ -26,6 +26,7 @@ from cases.exceptions import (
     DuplicateFile,
     DuplicateOpenCase,
     FileRejected,
+    InvalidInput,
     NotPermitted,
     PagesNotReady,
     TransitionNotAllowed,
@@ -325,11 +326,18 @@ def _enqueue_package_pdf(case: Case) -> None:
     transaction.on_commit(partial(assemble_case_pdf.delay, case_id=case.pk))
 
 
+def _same_case(earlier: Case, case: Case) -> Case:
+    """A repeated request: the key must belong to this case, or the client mixed up its keys."""
+    if earlier.pk != case.pk:
+        raise InvalidInput(_("This Idempotency-Key was already used for another case."))
+    return earlier
+
+
 @transaction.atomic
 def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
     """Pass the package to the back office's queue. Repeating it (same key, or a double click) changes nothing."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.SUBMIT)) is not None:
-        return earlier
+        return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
     if case.status == S.SUBMITTED:
         return case
@@ -348,7 +356,7 @@ def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
 def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None = None) -> Case:
     """Answer the back office's request: the case returns to the queue; the decision clock resumes."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.RESUBMIT)) is not None:
-        return earlier
+        return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
     if case.status == S.SUBMITTED:
         return case
