@@ -1,8 +1,9 @@
 """Front-office reads, built on the kernel's scoped selectors."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -14,10 +15,10 @@ from cases.lifecycle import Action
 from cases.models import Applicant, Case, CaseEvent, Document, FrontOffice, InboxMessage, InfoRequest, Page
 from cases.selectors import (
     applicant_find_by_identifier,
-    applicant_list,
     applicant_visible,
     case_detail_queryset,
     case_list,
+    case_visible,
 )
 
 S = Case.Status
@@ -32,29 +33,45 @@ class ClerkBoard:
     to_hand_over: QuerySet
     submitted_today: QuerySet
     inbox: QuerySet
+    counts: dict
 
 
 def clerk_board(*, user) -> ClerkBoard:
     cases = case_list(user=user)
     today = clock.today()
-    # A draft opened on or before this day is past the 3-working-day limit today.
-    late_if_opened_before = _latest_on_time_opening(today)
+    # A draft opened before this day is past the 3-working-day limit today.
+    late = Q(status=S.DRAFT, created_at__date__lt=_earliest_on_time_opening(today))
+    kinds = {
+        "drafts": Q(status=S.DRAFT),
+        "late_drafts": late,
+        "needs_info": Q(status=S.NEEDS_INFO),
+        "to_hand_over": Q(status=S.DECIDED),
+        "submitted_today": Q(submitted_at__date=today),
+    }
+    counts = case_visible(user=user).aggregate(**{k: Count("pk", filter=q) for k, q in kinds.items()})
     return ClerkBoard(
-        drafts=cases.filter(status=S.DRAFT).order_by("created_at"),
-        late_drafts=cases.filter(status=S.DRAFT, created_at__date__lt=late_if_opened_before).order_by("created_at"),
-        needs_info=cases.filter(status=S.NEEDS_INFO).order_by("updated_at"),
-        to_hand_over=cases.filter(status=S.DECIDED).order_by("decided_at"),
-        submitted_today=cases.filter(submitted_at__date=today).order_by("-submitted_at"),
+        drafts=cases.filter(kinds["drafts"]).order_by("created_at"),
+        late_drafts=cases.filter(late).order_by("created_at"),
+        needs_info=cases.filter(kinds["needs_info"]).order_by("updated_at"),
+        to_hand_over=cases.filter(kinds["to_hand_over"]).order_by("decided_at"),
+        submitted_today=cases.filter(kinds["submitted_today"]).order_by("-submitted_at"),
         inbox=inbox_unread(user=user),
+        counts=counts,
     )
 
 
-def _latest_on_time_opening(today):
-    """The earliest opening date whose submission limit has not passed yet."""
-    day = today
-    while deadlines.front_office_submit_limit(day) >= today:
-        day = day.fromordinal(day.toordinal() - 1)
-    return day.fromordinal(day.toordinal() + 1)
+def _earliest_on_time_opening(today: date) -> date:
+    """The earliest opening date whose submission limit (N working days after opening) has not passed yet.
+    One holiday query for the window rather than one per day tried."""
+    limit = settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS
+    holidays = deadlines.holidays_between(today - timedelta(days=4 * limit + 30), today)
+    # Opened on D, a package is late once ``limit`` working days lie between D and today (both excluded).
+    day, working_days = today, 0
+    while working_days < limit:
+        day -= timedelta(days=1)
+        if deadlines.is_working_day(day, holidays):
+            working_days += 1
+    return day
 
 
 # --- Inbox --------------------------------------------------------------------------------------------------------
@@ -97,9 +114,15 @@ def applicant_search(
         return Applicant.objects.filter(pk=found.pk if found else None)
     if not (last_name or first_name or birth_date):
         return applicant_visible(user=user).order_by("-created_at")
-    return applicant_list(
-        user=user, filters={"last_name": last_name, "first_name": first_name, "birth_date": birth_date}
-    )
+    qs = applicant_visible(user=user)
+    for field, value in (("last_name", last_name), ("first_name", first_name)):
+        value = (value or "").strip()
+        if value:
+            # iexact is ASCII-only on SQLite; the usual capitalisation makes "бондар" find "Бондар" there too.
+            qs = qs.filter(Q(**{f"{field}__iexact": value}) | Q(**{field: value.title()}))
+    if birth_date:
+        qs = qs.filter(birth_date=birth_date)
+    return qs
 
 
 def applicant_for_clerk(*, user, pk: int, identifier: str = "") -> Applicant:
@@ -215,3 +238,9 @@ def case_detail_for_api(*, user) -> QuerySet[Case]:
 
 def document_with_pages(*, pk: int) -> Document:
     return Document.objects.select_related("document_type").prefetch_related("pages").get(pk=pk)
+
+
+def register_front_offices(*, user) -> list[FrontOffice]:
+    """Front offices whose transfer register the user may print: those of their communities."""
+    ids = access_for(user).community_ids
+    return list(FrontOffice.objects.filter(community_id__in=ids).select_related("community").order_by("name"))
