@@ -115,7 +115,10 @@ def applicant_new(request: HttpRequest) -> HttpResponse:
                 by=request.user, front_office=front_office, data=form.applicant_data()
             )
         except ValidationError as e:
-            form.add_error(None, e)
+            # The model's field validators and its clean() may say the same thing twice: show it once.
+            for field, errors in e.message_dict.items():
+                for error in dict.fromkeys(errors):
+                    form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": applicant.full_name})
             return redirect("frontoffice:applicant-detail", pk=applicant.pk)
