@@ -86,6 +86,7 @@ class ApplicantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Applicants the user may see; exact RNOKPP or document-number lookups reach the whole country."""
 
     serializer_class = ApplicantSerializer
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         params = self.request.query_params
@@ -138,6 +139,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = CaseSerializer
     renderer_classes = [JSONRenderer]
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         user = self.request.user
@@ -193,7 +195,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"], url_path="documents", parser_classes=[MultiPartParser, FormParser])
     def documents(self, request, pk=None):
-        case = case_get(user=request.user, pk=pk)
+        case = selectors.case_for_write(user=request.user, pk=pk)
         code = (request.data.get("document_type") or "").strip()
         document_type = None
         if code:

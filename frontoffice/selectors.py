@@ -244,3 +244,11 @@ def register_front_offices(*, user) -> list[FrontOffice]:
     """Front offices whose transfer register the user may print: those of their communities."""
     ids = access_for(user).community_ids
     return list(FrontOffice.objects.filter(community_id__in=ids).select_related("community").order_by("name"))
+
+
+def case_for_write(*, user, pk) -> Case:
+    """Just enough of a visible case for a service to lock it and act (uploads are frequent: one light query)."""
+    case = case_visible(user=user).filter(pk=pk).only("pk", "community_id", "status").first()
+    if case is None:
+        raise Http404
+    return case
