@@ -6,6 +6,7 @@ objects; callers load them through selectors.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib.units import mm
 
 from cases.models import Case
@@ -93,7 +94,8 @@ def receipt_pdf(case: Case) -> bytes:
         pages = len(document.pages.all())
         total += pages
         name = document.document_type.name if document.document_type else _("Unsorted pages")
-        w.text(_("%(n)d. %(name)s — %(pages)d page(s)") % {"n": number, "name": name, "pages": pages}, indent=4 * mm)
+        line = ngettext("%(n)d. %(name)s — %(pages)d page", "%(n)d. %(name)s — %(pages)d pages", pages)
+        w.text(line % {"n": number, "name": name, "pages": pages}, indent=4 * mm)
     w.text(_("Total pages: %(total)d") % {"total": total}, bold=True)
     w.rule()
     w.text(

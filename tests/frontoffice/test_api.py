@@ -301,3 +301,36 @@ def test_back_office_cannot_act_as_clerk(world, api_for):
 
 def test_anonymous_is_401(client, world):
     assert client.get("/api/v1/cases/").status_code in (401, 403)
+
+
+def test_schema_describes_the_contract_without_warnings(client, world, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    client.force_login(world.clerk_a)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/applicants/"]) and {"get", "post"} <= set(paths["/api/v1/cases/"])
+    for action in ("submit", "resubmit", "withdraw", "hand-over", "documents"):
+        assert "post" in paths[f"/api/v1/cases/{{id}}/{action}/"], action
+    upload = paths["/api/v1/cases/{id}/documents/"]["post"]
+    body = upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    props = schema["components"]["schemas"][body]["properties"]
+    assert props["file"]["type"] == "array" and props["file"]["items"]["format"] == "binary"
+    assert "201" in upload["responses"] and "400" in upload["responses"]
+    submit = paths["/api/v1/cases/{id}/submit/"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in submit["parameters"])
+    assert "409" in submit["responses"]
+    assert "application/pdf" in paths["/api/v1/cases/{id}/receipt/"]["get"]["responses"]["200"]["content"]
+    detail = schema["components"]["schemas"]["FrontCaseDetail"]["properties"]
+    assert {"id", "number", "status", "documents", "events", "checklist", "ready_to_submit"} <= set(detail)
+
+
+def test_api_docs_are_served_from_our_own_static_files(client, world):
+    client.force_login(world.clerk_a)
+    html = client.get("/api/docs/").content.decode()
+    assert (
+        "swagger-ui-bundle.js" in html and "cdn" not in html and "http://" not in html.replace("http://testserver", "")
+    )
+    script = client.get("/api/docs/?script")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()

@@ -334,3 +334,15 @@ def test_other_communities_cases_are_404(client, world):
     client.force_login(world.clerk_a)
     assert client.get(reverse("frontoffice:case-detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("frontoffice:case-submit", args=[case.pk])).status_code == 404
+
+
+def test_receipt_qr_code_holds_the_case_number(clerk, world):
+    import pypdfium2
+    import zxingcpp
+
+    case = make_case(world, S.SUBMITTED)
+    content = clerk.get(reverse("frontoffice:case-receipt", args=[case.pk])).content
+    image = pypdfium2.PdfDocument(content)[0].render(scale=2).to_pil()
+    assert case.number in [code.text for code in zxingcpp.read_barcodes(image)]
+    text = pypdfium2.PdfDocument(content)[0].get_textpage().get_text_range()
+    assert case.applicant.last_name in text and case.number in text
