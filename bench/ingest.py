@@ -150,8 +150,15 @@ def main() -> None:
             time.sleep(0.5)
         else:
             raise SystemExit("the Celery worker did not start")
-        run(args, world, files, pages_per_case, applicant, Page)
-        print(f"CPU seconds: Celery worker {cpu_seconds(worker.pid):.1f}")
+        worker_cpu = cpu_seconds(worker.pid)
+        total, web_cpu = run(args, world, files, pages_per_case, applicant, Page)
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu
+        per_page = (web_cpu + worker_cpu) / total
+        print(f", Celery worker {worker_cpu:.1f}")
+        print(
+            f"server CPU per page (web + worker): {per_page * 1000:.0f} ms -> at most {os.cpu_count() / per_page:.0f} "
+            f"pages/s on {os.cpu_count()} idle cores; load average now {os.getloadavg()[0]:.1f}"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -187,7 +194,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(args, world, files, pages_per_case, applicant, Page) -> None:
+def run(args, world, files, pages_per_case, applicant, Page) -> tuple[int, float]:
     import http.client
     import json
 
@@ -251,7 +258,7 @@ def run(args, world, files, pages_per_case, applicant, Page) -> None:
                         for page in json.loads(payload)["pages"]:
                             started_at[page["id"]] = t0
 
-        t_start = time.time()
+        t_start, client_cpu = time.time(), time.process_time()
         threads = [threading.Thread(target=uploader) for _ in range(args.uploaders)]
         for t in threads:
             t.start()
@@ -262,7 +269,8 @@ def run(args, world, files, pages_per_case, applicant, Page) -> None:
             if time.time() - t_start > 900:
                 raise SystemExit("pages still pending after 15 minutes")
             time.sleep(0.1)
-        print(f"CPU seconds: web {cpu_seconds(web.pid):.1f}, this client {time.process_time():.1f}", end=", ")
+        web_cpu = cpu_seconds(web.pid)
+        client_cpu = time.process_time() - client_cpu
     finally:
         web.terminate()
         web.wait(timeout=30)
@@ -283,7 +291,9 @@ def run(args, world, files, pages_per_case, applicant, Page) -> None:
     )
     print(f"pages/s (first upload to last page ready): {total / elapsed:.1f}")
     print(f"upload -> ready: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s")
+    print(f"CPU seconds during the run: web {web_cpu:.1f}, bench client {client_cpu:.1f}", end="")
     assert Case.objects.count() == args.cases
+    return total, web_cpu
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Pure functions over file objects and Pillow images; no database. ``inspect`` run
 (a refused file leaves nothing behind); ``render_page`` and ``derive`` run in the background task.
 """
 
+import contextlib
 import hashlib
 import io
 import math
@@ -371,24 +372,30 @@ def derive(im: Image.Image, *, rotation: int = 0) -> Derived:
     return Derived(image=page, thumbnail=_jpeg(thumb, quality=75), width=im.width, height=im.height)
 
 
-def _derive_jpeg(data: bytes, *, rotation: int) -> Derived | None:
-    """A JPEG that is already a sensible page (upright, at most A4 at 300 dpi, not bloated) is kept as it is: only
-    a 1/8-scale decode for the thumbnail and the grey check. A colour JPEG of a grey scan is decoded once, luma
-    only, and stored grey. None when the general path must do it."""
+def _derive_jpeg(data: bytes, *, rotation: int, orient: bool = False) -> Derived:
+    """A JPEG page, decoded as little as possible. One reduced decode serves the text-orientation check (``orient``),
+    the grey check and the thumbnail. When the JPEG is already a sensible page (upright, at most A4 at 300 dpi, not
+    bloated) it is kept as it is; a colour JPEG of a grey scan is decoded once more, luma only, and stored grey;
+    anything else goes the general way."""
     Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS
     im = Image.open(io.BytesIO(data))
     width, height = im.size
+    if im.mode not in ("L", "RGB") or im.getexif().get(EXIF_ORIENTATION, 1) != 1:
+        if orient:
+            raise ValueError("a CMYK or odd JPEG inside a PDF: let PDFium draw the page")
+        return derive(render_page(io.BytesIO(data), "image/jpeg", 0), rotation=rotation)
+    ratio = (ORIENTATION_LONG_SIDE if orient else max(THUMB_BOX)) / max(width, height)
+    im.draft(im.mode, (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))))
+    small = im.convert(im.mode)
+    if orient:
+        rotation = (rotation + (text_orientation(small) or 0)) % 360
     if (
         rotation
-        or im.mode not in ("L", "RGB")
-        or im.getexif().get(EXIF_ORIENTATION, 1) != 1
-        or _fit(im.size) != im.size
+        or _fit((width, height)) != (width, height)
         or len(data) > PASSTHROUGH_MAX_BYTES_PER_PIXEL * width * height
     ):
-        return None
-    im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
-    small = im.convert(im.mode)
-    if im.mode == "RGB" and _looks_grey(small):
+        return derive(_open_frame(io.BytesIO(data), 0), rotation=rotation)
+    if small.mode == "RGB" and _looks_grey(small):
         full = Image.open(io.BytesIO(data))
         full.draft("L", full.size)  # libjpeg decodes the luma channel only
         full.load()
@@ -404,33 +411,13 @@ def process(f: IO[bytes], content_type: str, index: int, *, rotation: int = 0) -
         jpeg = _pdf_page_jpeg(f, index)
         f.seek(0)
         if jpeg is not None:
-            try:
-                turn = _jpeg_text_orientation(jpeg)
-                derived = _derive_jpeg(jpeg, rotation=(rotation + turn) % 360)
-            except (OSError, ValueError, SyntaxError):
-                derived = None  # let the renderer try, and report what is wrong
-            if derived is not None:
-                return derived
-            if turn:
-                return derive(Image.open(io.BytesIO(jpeg)), rotation=(rotation + turn) % 360)
+            with contextlib.suppress(OSError, ValueError, SyntaxError):  # else the renderer tries, and reports
+                return _derive_jpeg(jpeg, rotation=rotation, orient=True)
         image = _render_pdf_page(f, index)
         return derive(image, rotation=(rotation + (text_orientation(image) or 0)) % 360)
     if content_type == "image/jpeg":
-        try:
-            derived = _derive_jpeg(f.read(), rotation=rotation)
-        except (OSError, ValueError, SyntaxError):
-            derived = None
-        f.seek(0)
-        if derived is not None:
-            return derived
+        return _derive_jpeg(f.read(), rotation=rotation)
     return derive(render_page(f, content_type, index), rotation=rotation)
-
-
-def _jpeg_text_orientation(data: bytes) -> int:
-    im = Image.open(io.BytesIO(data))
-    ratio = ORIENTATION_LONG_SIDE / max(im.size)
-    im.draft("L", (max(1, math.ceil(im.width * ratio)), max(1, math.ceil(im.height * ratio))))
-    return text_orientation(im) or 0
 
 
 # --- Text orientation ---------------------------------------------------------------------------------------------
@@ -488,7 +475,7 @@ def text_orientation(im: Image.Image) -> int | None:
     """Clockwise degrees (0, 90, 180, 270) that turn this page's text upright, or None when unsure."""
     grey = im.convert("L")
     scale = ORIENTATION_LONG_SIDE / max(grey.size)
-    if scale < 1:
+    if scale < 0.8:
         size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
         grey = grey.resize(size, Image.Resampling.BOX)
     ink = grey.point(lambda v: 255 if v < 150 else 0)

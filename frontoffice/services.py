@@ -259,7 +259,8 @@ def page_process(*, page_id: int) -> Page | None:
         attempts=page.attempts + 1,
         processed_at=clock.now(),
     )
-    page.refresh_from_db(fields=["status", "failure_reason", "image", "thumbnail", "width", "height", "attempts"])
+    page.status, page.failure_reason, page.attempts = Page.Status.READY, "", page.attempts + 1
+    page.image, page.thumbnail, page.width, page.height = image_name, thumb_name, derived.width, derived.height
     return page
 
 

@@ -346,3 +346,22 @@ def test_receipt_qr_code_holds_the_case_number(clerk, world):
     assert case.number in [code.text for code in zxingcpp.read_barcodes(image)]
     text = pypdfium2.PdfDocument(content)[0].get_textpage().get_text_range()
     assert case.applicant.last_name in text and case.number in text
+
+
+def test_polled_package_and_applicant_page_query_counts(clerk, world, django_assert_max_num_queries):
+    case = make_case(world)
+    for _ in range(4):
+        add_document(case, world.clerk_a, files=[upload(), upload()])
+    with django_assert_max_num_queries(16):
+        response = clerk.get(reverse("frontoffice:case-package", args=[case.pk]), HTTP_HX_REQUEST="true")
+    assert response.content.decode().count("/thumbnail/") == 8
+    for _ in range(3):
+        front.case_open(
+            applicant=case.applicant,
+            service_type=world.quick_service,
+            front_office=world.fo_a,
+            by=world.clerk_a,
+            duplicate_reason="x",
+        )
+    with django_assert_max_num_queries(10):
+        clerk.get(reverse("frontoffice:applicant-detail", args=[case.applicant_id]))
