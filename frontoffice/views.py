@@ -260,7 +260,7 @@ def _after_action(request: HttpRequest, case_id: int, error: str = "") -> HttpRe
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """One document from one or more files. The upload script asks for JSON (per-file progress happens in the
     browser); a plain form gets a redirect with a message."""
-    case = selectors.case_page_get(user=request.user, pk=pk)
+    case = selectors.case_for_write(user=request.user, pk=pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     form = UploadForm(request.POST)
     files = request.FILES.getlist("file")
@@ -328,7 +328,7 @@ def document_set_type(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _transition(request: HttpRequest, pk: int, run, success: str) -> HttpResponse:
-    case = selectors.case_page_get(user=request.user, pk=pk)
+    case = selectors.case_for_write(user=request.user, pk=pk)
     try:
         run(case)
     except DomainError as e:
