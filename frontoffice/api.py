@@ -5,7 +5,7 @@ kernel's serializers. Domain errors become ``{"code", "detail"}`` with 409 (stat
 kernel's exception handler. Back-office actions on cases (claim, decide, ...) are routed in ``backoffice.api``.
 """
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,14 +15,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from cases.api.serializers import ApplicantSerializer, CaseSerializer, DocumentSerializer
+from cases.api.serializers import ApplicantSerializer, DocumentSerializer
 from cases.exceptions import InvalidInput, TransitionNotAllowed
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
@@ -32,11 +32,16 @@ from frontoffice.serializers import (
     CaseCreateSerializer,
     DocumentUploadSerializer,
     FrontCaseDetailSerializer,
+    FrontCaseSerializer,
     NoteSerializer,
     ReasonSerializer,
 )
 
 ERROR = inline_serializer("Error", {"code": serializers.CharField(), "detail": serializers.CharField()})
+INPUT_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Field errors `{"field": ["message"]}`, or `{"code", "detail"}` for a refused file or request.',
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -62,6 +67,19 @@ class PDFRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
+class FrontOfficeAPI:
+    """Ids that are not numbers are 404s, and a selector's 404 speaks the API's ``{"code", "detail"}``."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        pk = kwargs.get("pk")
+        if pk is not None and not str(pk).isdigit():
+            raise exceptions.NotFound()
+
+    def handle_exception(self, exc):
+        return super().handle_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
+
+
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -80,13 +98,12 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
             OpenApiParameter("birth_date", OpenApiTypes.DATE),
         ],
     ),
-    retrieve=extend_schema(summary="One applicant"),
+    retrieve=extend_schema(summary="One applicant", responses={200: ApplicantSerializer, 404: OpenApiResponse(ERROR)}),
 )
-class ApplicantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Applicants the user may see; exact RNOKPP or document-number lookups reach the whole country."""
 
     serializer_class = ApplicantSerializer
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         params = self.request.query_params
@@ -118,12 +135,13 @@ class ApplicantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(ApplicantSerializer(applicant).data, status=status.HTTP_201_CREATED)
 
 
-CASE_ERRORS = {400: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR), 409: OpenApiResponse(ERROR)}
+CASE_ERRORS = {400: INPUT_ERRORS, 404: OpenApiResponse(ERROR), 409: OpenApiResponse(ERROR)}
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Cases the user may see",
+        responses={200: FrontCaseSerializer(many=True), 400: INPUT_ERRORS},
         parameters=[
             OpenApiParameter("status", description="Status code, e.g. draft, submitted, needs_info."),
             OpenApiParameter("service_type", description="Service code."),
@@ -132,25 +150,30 @@ CASE_ERRORS = {400: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR), 409: Op
             OpenApiParameter("front_office", OpenApiTypes.INT, description="Front office id."),
         ],
     ),
-    retrieve=extend_schema(summary="A case with its documents, pages, checklist and timeline"),
+    retrieve=extend_schema(
+        summary="A case with its documents, pages, checklist and timeline",
+        responses={200: FrontCaseDetailSerializer, 404: OpenApiResponse(ERROR)},
+    ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases and the front office's actions on them."""
 
-    serializer_class = CaseSerializer
+    serializer_class = FrontCaseSerializer
     renderer_classes = [JSONRenderer]
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
             params = self.request.query_params
             filters = {k: params.get(k) for k in ("status", "service_type", "number", "applicant", "front_office")}
+            for name in ("applicant", "front_office"):
+                if filters[name] and not filters[name].lstrip("-").isdigit():
+                    raise serializers.ValidationError({name: [_("Give a number (an id).")]})
             return selectors.clerk_case_list_api(user=user, filters=filters)
         return selectors.case_detail_for_api(user=user)
 
     def get_serializer_class(self):
-        return CaseSerializer if self.action == "list" else FrontCaseDetailSerializer
+        return FrontCaseSerializer if self.action == "list" else FrontCaseDetailSerializer
 
     def _detail(self, pk) -> Response:
         case = selectors.case_detail_for_api(user=self.request.user).get(pk=pk)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer
+from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer, CaseSerializer
 from cases.checklist import checklist_for
 from cases.models import Case
 
@@ -37,6 +37,20 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
+class _SchemaExact(serializers.Serializer):
+    """What the kernel's case serializers give, described exactly: no decision yet is "", no assignee is null."""
+
+    decision = serializers.ChoiceField(choices=Case.Decision.choices, allow_blank=True, read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+
+class FrontCaseSerializer(_SchemaExact, CaseSerializer):
+    """A case in lists."""
+
+    class Meta(CaseSerializer.Meta):
+        pass
+
+
 class ChecklistLineSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="item.id")
     title = serializers.CharField(source="item.title")
@@ -50,7 +64,7 @@ class ChecklistLineSerializer(serializers.Serializer):
         return [t.code for t in line.item.document_types.all()]
 
 
-class FrontCaseDetailSerializer(CaseDetailSerializer):
+class FrontCaseDetailSerializer(_SchemaExact, CaseDetailSerializer):
     """The kernel's case detail plus what the clerk needs to know before submitting."""
 
     checklist = serializers.SerializerMethodField()

@@ -334,3 +334,17 @@ def test_api_docs_are_served_from_our_own_static_files(client, world):
     )
     script = client.get("/api/docs/?script")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["applicant=abc", "front_office=x", "birth_date=yesterday&last_name=A", "page=zzz", "page_size=-1"]
+)
+def test_bad_query_parameters_are_400_or_ignored_never_500(clerk_api, world, query):
+    url = "/api/v1/applicants/" if "birth_date" in query else "/api/v1/cases/"
+    assert clerk_api.get(f"{url}?{query}").status_code in (200, 400, 404)
+
+
+def test_unknown_ids_in_paths_are_404(clerk_api, world):
+    for response in (clerk_api.get("/api/v1/cases/abc/"), clerk_api.post("/api/v1/cases/999999/submit/")):
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert clerk_api.post("/api/v1/cases/999999/documents/", {}, format="multipart").status_code == 404
