@@ -426,7 +426,8 @@ def transfer_register(request: HttpRequest) -> HttpResponse:
     offices = selectors.register_front_offices(user=request.user)
     if not offices:
         raise Http404
-    office = _chosen(offices, request.GET.get("front_office"))
+    own = access_for(request.user).clerk_front_office_ids
+    office = _chosen(offices, request.GET.get("front_office") or next((fo.pk for fo in offices if fo.pk in own), None))
     try:
         day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:

@@ -365,3 +365,9 @@ def test_polled_package_and_applicant_page_query_counts(clerk, world, django_ass
         )
     with django_assert_max_num_queries(10):
         clerk.get(reverse("frontoffice:applicant-detail", args=[case.applicant_id]))
+
+
+def test_transfer_register_opens_on_the_clerks_own_office(client, world):
+    client.force_login(world.clerk_a2)  # a clerk of community A's second (remote) office
+    response = client.get(reverse("frontoffice:transfer-register"))
+    assert response.context["office"] == world.fo_a2
