@@ -1,6 +1,7 @@
 """Forms that parse the clerk's input. They hold no rules: the services validate and raise field errors."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Applicant, Case, DocumentType, ServiceType
@@ -74,6 +75,10 @@ class CaseOpenForm(forms.Form):
 
     def __init__(self, *args, front_offices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Choosing a service shows its checklist (HTMX; without it the first service's list is shown).
+        self.fields["service_type"].widget.attrs.update(
+            {"hx-get": reverse_lazy("frontoffice:service-checklist"), "hx-target": "#checklist-preview"}
+        )
         if len(front_offices) > 1:
             self.fields["front_office"] = forms.ChoiceField(
                 choices=[(fo.pk, fo.name) for fo in front_offices], label=_("Front office")

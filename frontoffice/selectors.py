@@ -12,7 +12,17 @@ from cases import clock, deadlines
 from cases.access import access_for
 from cases.exceptions import NotPermitted
 from cases.lifecycle import Action
-from cases.models import Applicant, Case, CaseEvent, Document, FrontOffice, InboxMessage, InfoRequest, Page
+from cases.models import (
+    Applicant,
+    Case,
+    CaseEvent,
+    Document,
+    FrontOffice,
+    InboxMessage,
+    InfoRequest,
+    Page,
+    ServiceType,
+)
 from cases.selectors import (
     applicant_find_by_identifier,
     applicant_visible,
@@ -252,3 +262,9 @@ def case_for_write(*, user, pk) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+def service_with_checklist(*, pk) -> ServiceType | None:
+    if not str(pk or "").isdigit():
+        return None
+    return ServiceType.objects.filter(pk=pk, active=True).prefetch_related("checklist__document_types").first()

@@ -161,6 +161,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Case %(number)s is opened.") % {"number": case.number})
                 return redirect("frontoffice:case-detail", pk=case.pk)
     cases = list(selectors.applicant_cases(user=request.user, applicant=applicant)[: selectors.LIST_LIMIT])
+    chosen = form["service_type"].value() or form.fields["service_type"].queryset.values_list("pk", flat=True).first()
     return render(
         request,
         "frontoffice/applicant_detail.html",
@@ -170,9 +171,18 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "duplicates": duplicates,
             "can_open": bool(offices),
+            "service": selectors.service_with_checklist(pk=chosen),
             "nav": "applicants",
         },
     )
+
+
+@require_GET
+@front_office_required
+def service_checklist(request: HttpRequest) -> HttpResponse:
+    """What a service asks for, shown while the clerk chooses it."""
+    service = selectors.service_with_checklist(pk=request.GET.get("service_type", ""))
+    return render(request, "frontoffice/partials/checklist_preview.html", {"service": service})
 
 
 # --- Cases --------------------------------------------------------------------------------------------------------

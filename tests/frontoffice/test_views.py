@@ -363,7 +363,7 @@ def test_polled_package_and_applicant_page_query_counts(clerk, world, django_ass
             by=world.clerk_a,
             duplicate_reason="x",
         )
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         clerk.get(reverse("frontoffice:applicant-detail", args=[case.applicant_id]))
 
 
@@ -371,3 +371,13 @@ def test_transfer_register_opens_on_the_clerks_own_office(client, world):
     client.force_login(world.clerk_a2)  # a clerk of community A's second (remote) office
     response = client.get(reverse("frontoffice:transfer-register"))
     assert response.context["office"] == world.fo_a2
+
+
+def test_choosing_a_service_shows_its_checklist(clerk, world):
+    person = applicant(world)
+    page = clerk.get(reverse("frontoffice:applicant-detail", args=[person.pk])).content.decode()
+    assert 'id="checklist-preview"' in page and reverse("frontoffice:service-checklist") in page
+    html = clerk.get(reverse("frontoffice:service-checklist"), {"service_type": world.service.pk}).content.decode()
+    for item in world.service.checklist.all():
+        assert item.title in html
+    assert clerk.get(reverse("frontoffice:service-checklist"), {"service_type": "x"}).status_code == 200
