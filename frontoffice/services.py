@@ -26,6 +26,7 @@ from cases.exceptions import (
     DuplicateFile,
     DuplicateOpenCase,
     FileRejected,
+    InvalidInput,
     NotPermitted,
     PagesNotReady,
     TransitionNotAllowed,
@@ -185,7 +186,10 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
                     page = Page.objects.create(
                         document=document, source=source, source_index=index, position=page_position
                     )
-                    page_ids.append(page.pk)
+                    if info.ready is not None:
+                        saved.extend(_store_ready_page(page, f, info.ready))
+                    else:
+                        page_ids.append(page.pk)
             _enqueue_pages(page_ids)
     except BaseException:
         for name in saved:
@@ -193,6 +197,24 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
                 default_storage.delete(name)
         raise
     return document
+
+
+def _store_ready_page(page: Page, f: File, ready: processing.Ready) -> list[str]:
+    """A page the inspection found already normalised: the original is its image; no task needed."""
+    image_path, thumb_path = _page_paths(page)
+    f.seek(0)
+    image_name = default_storage.save(image_path, f)
+    thumb_name = default_storage.save(thumb_path, ContentFile(ready.thumbnail))
+    Page.objects.filter(pk=page.pk).update(
+        status=Page.Status.READY,
+        image=image_name,
+        thumbnail=thumb_name,
+        width=ready.width,
+        height=ready.height,
+        attempts=1,
+        processed_at=clock.now(),
+    )
+    return [image_name, thumb_name]
 
 
 def _page_paths(page: Page) -> tuple[str, str]:
@@ -215,8 +237,7 @@ def page_process(*, page_id: int) -> Page | None:
         return page
     try:
         with default_storage.open(page.source.file.name, "rb") as f:
-            image = processing.render_page(f, page.source.content_type, page.source_index)
-        derived = processing.derive(image, rotation=page.rotation)
+            derived = processing.process(f, page.source.content_type, page.source_index, rotation=page.rotation)
     except Exception as e:  # any decoder failure becomes a readable reason, never a crash loop
         logger.warning("page %s failed: %s", page_id, type(e).__name__)
         Page.objects.filter(pk=page_id).update(
@@ -238,7 +259,8 @@ def page_process(*, page_id: int) -> Page | None:
         attempts=page.attempts + 1,
         processed_at=clock.now(),
     )
-    page.refresh_from_db()
+    page.status, page.failure_reason, page.attempts = Page.Status.READY, "", page.attempts + 1
+    page.image, page.thumbnail, page.width, page.height = image_name, thumb_name, derived.width, derived.height
     return page
 
 
@@ -325,11 +347,18 @@ def _enqueue_package_pdf(case: Case) -> None:
     transaction.on_commit(partial(assemble_case_pdf.delay, case_id=case.pk))
 
 
+def _same_case(earlier: Case, case: Case) -> Case:
+    """A repeated request: the key must belong to this case, or the client mixed up its keys."""
+    if earlier.pk != case.pk:
+        raise InvalidInput(_("This Idempotency-Key was already used for another case."))
+    return earlier
+
+
 @transaction.atomic
 def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
     """Pass the package to the back office's queue. Repeating it (same key, or a double click) changes nothing."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.SUBMIT)) is not None:
-        return earlier
+        return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
     if case.status == S.SUBMITTED:
         return case
@@ -348,7 +377,7 @@ def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
 def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None = None) -> Case:
     """Answer the back office's request: the case returns to the queue; the decision clock resumes."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.RESUBMIT)) is not None:
-        return earlier
+        return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
     if case.status == S.SUBMITTED:
         return case

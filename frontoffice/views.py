@@ -1,12 +1,35 @@
-"""The clerk's pages."""
+"""The clerk's pages. Function views: parse input, call one service, render. Rules live in the services.
 
+HTMX enhances, never replaces: every action is a plain form POST that redirects back to the case page; with
+HTMX the same POST answers the case's package partial instead (``{% partialdef package %}``).
+"""
+
+import uuid
+from datetime import date
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import clock
 from cases.access import access_for
-from frontoffice import selectors
+from cases.checklist import checklist_for
+from cases.exceptions import DomainError, DuplicateOpenCase
+from cases.lifecycle import available_actions
+from cases.models import Case, DocumentType, FrontOffice, Page
+from cases.selectors import document_get, page_get
+from cases.services import inbox_mark_read
+from frontoffice import pdf, selectors, services
+from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, SearchForm, UploadForm
+
+S = Case.Status
+POLL_SECONDS = 2
 
 
 def front_office_required(view):
@@ -23,8 +46,415 @@ def front_office_required(view):
     return wrapper
 
 
+# --- Home ---------------------------------------------------------------------------------------------------------
+
+
 @require_GET
 @front_office_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The clerk's day: drafts, packages late for submission, cases waiting on us, decisions to hand over."""
-    return render(request, "frontoffice/home.html", {"board": selectors.clerk_board(user=request.user)})
+    """The clerk's day: the inbox, packages late for submission, cases waiting on us, decisions to hand over."""
+    board = selectors.clerk_board(user=request.user)
+    return render(
+        request,
+        "frontoffice/home.html",
+        {"board": board, "inbox": list(board.inbox[: selectors.LIST_LIMIT]), "nav": "home"},
+    )
+
+
+@require_POST
+@front_office_required
+def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
+    message = selectors.inbox_message_get(user=request.user, pk=pk)
+    inbox_mark_read(message=message, by=request.user)
+    if request.POST.get("open"):
+        return redirect("frontoffice:case-detail", pk=message.case_id)
+    return redirect("frontoffice:home")
+
+
+# --- Applicants ---------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@front_office_required
+def applicant_search(request: HttpRequest) -> HttpResponse:
+    """Find the person: by RNOKPP, by passport / ID-card number, or by name and date of birth."""
+    form = SearchForm(request.GET or None)
+    results, identifier = None, ""
+    if form.asked:
+        data = form.cleaned_data
+        results = list(selectors.applicant_search(user=request.user, **data)[: selectors.LIST_LIMIT])
+        identifier = data["rnokpp"] or data["passport_number"]
+    return render(
+        request,
+        "frontoffice/applicant_search.html",
+        {
+            "form": form,
+            "results": results,
+            "identifier": identifier,
+            "register_query": request.GET.urlencode(),
+            "nav": "applicants",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@front_office_required
+def applicant_new(request: HttpRequest) -> HttpResponse:
+    """Register a person; field errors come back from the service next to their fields."""
+    offices = selectors.clerk_front_offices(user=request.user)
+    if not offices:
+        raise Http404
+    initial = {k: v for k, v in request.GET.items() if k in ("rnokpp", "passport_number", "last_name", "first_name")}
+    if request.GET.get("birth_date"):
+        initial["birth_date"] = request.GET["birth_date"]
+    form = ApplicantForm(request.POST or None, initial=initial, front_offices=offices)
+    if request.method == "POST" and form.is_valid():
+        front_office = _chosen(offices, form.cleaned_data.get("front_office"))
+        try:
+            applicant = services.applicant_register(
+                by=request.user, front_office=front_office, data=form.applicant_data()
+            )
+        except ValidationError as e:
+            # The model's field validators and its clean() may say the same thing twice: show it once.
+            for field, errors in e.message_dict.items():
+                for error in dict.fromkeys(errors):
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": applicant.full_name})
+            return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+    return render(request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants"})
+
+
+def _chosen(offices: list[FrontOffice], pk) -> FrontOffice:
+    return next((fo for fo in offices if str(fo.pk) == str(pk)), offices[0])
+
+
+@require_http_methods(["GET", "POST"])
+@front_office_required
+def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person, their cases here, and opening a new case (a second open case of a service needs a reason)."""
+    identifier = request.POST.get("identifier") or request.GET.get("identifier", "")
+    applicant = selectors.applicant_for_clerk(user=request.user, pk=pk, identifier=identifier)
+    offices = selectors.clerk_front_offices(user=request.user)
+    form = CaseOpenForm(request.POST or None, initial={"identifier": identifier}, front_offices=offices)
+    duplicates = []
+    if request.method == "POST":
+        if not offices:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.case_open(
+                    applicant=applicant,
+                    service_type=data["service_type"],
+                    front_office=_chosen(offices, data.get("front_office")),
+                    by=request.user,
+                    channel=data["channel"],
+                    duplicate_reason=data["duplicate_reason"],
+                )
+            except DuplicateOpenCase as e:
+                duplicates = e.extra.get("existing", [])
+                form.add_error("duplicate_reason", e.message)
+            except DomainError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("Case %(number)s is opened.") % {"number": case.number})
+                return redirect("frontoffice:case-detail", pk=case.pk)
+    cases = list(selectors.applicant_cases(user=request.user, applicant=applicant)[: selectors.LIST_LIMIT])
+    chosen = form["service_type"].value() or form.fields["service_type"].queryset.values_list("pk", flat=True).first()
+    return render(
+        request,
+        "frontoffice/applicant_detail.html",
+        {
+            "applicant": applicant,
+            "form": form,
+            "cases": cases,
+            "duplicates": duplicates,
+            "can_open": bool(offices),
+            "service": selectors.service_with_checklist(pk=chosen),
+            "nav": "applicants",
+        },
+    )
+
+
+@require_GET
+@front_office_required
+def service_checklist(request: HttpRequest) -> HttpResponse:
+    """What a service asks for, shown while the clerk chooses it."""
+    service = selectors.service_with_checklist(pk=request.GET.get("service_type", ""))
+    return render(request, "frontoffice/partials/checklist_preview.html", {"service": service})
+
+
+# --- Cases --------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@front_office_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    number = request.GET.get("number", "")
+    cases = selectors.clerk_case_list(user=request.user, status=status if status in S.values else "", number=number)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "frontoffice/case_list.html",
+        {"page": page, "status": status, "number": number, "statuses": S.choices, "nav": "cases"},
+    )
+
+
+def _package_context(request: HttpRequest, case: Case, *, error: str = "") -> dict:
+    documents = list(case.documents.all())
+    lines = checklist_for(case, documents)
+    pages = [p for d in documents for p in d.pages.all()]
+    info_request = selectors.open_info_request(case)
+    requested = {item.pk for item in info_request.items.all()} if info_request else set()
+    pending = any(p.status == Page.Status.PENDING for p in pages)
+    editable = (
+        case.status in services.EDITABLE_STATUSES and case.community_id in access_for(request.user).clerk_community_ids
+    )
+    return {
+        "case": case,
+        "documents": documents,
+        "lines": lines,
+        "requested": requested,
+        "info_request": info_request,
+        "complete": all(line.satisfied for line in lines),
+        "all_ready": all(p.status == Page.Status.READY for p in pages),
+        "failed": sum(p.status == Page.Status.FAILED for p in pages),
+        "pending": pending,
+        "poll_seconds": POLL_SECONDS,
+        "editable": editable,
+        "actions": available_actions(case, request.user),
+        "document_types": list(DocumentType.objects.all()),
+        "idempotency_key": uuid.uuid4().hex,
+        "error": error,
+    }
+
+
+@require_GET
+@front_office_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case: checklist with an upload zone per item, documents and pages, the clerk's actions, the timeline."""
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    context = _package_context(request, case)
+    context["withdraw_form"] = ReasonForm()
+    context["nav"] = "cases"
+    return render(request, "frontoffice/case_detail.html", context)
+
+
+@require_GET
+@front_office_required
+def case_package(request: HttpRequest, pk: int) -> HttpResponse:
+    """The part of the case page that changes while pages are processed (polled by HTMX)."""
+    return _render_package(request, pk)
+
+
+def _render_package(request: HttpRequest, pk: int, *, error: str = "") -> HttpResponse:
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    context = _package_context(request, case, error=error)
+    context["oob"] = True
+    return render(request, "frontoffice/case_detail.html#package", context)
+
+
+def _after_action(request: HttpRequest, case_id: int, error: str = "") -> HttpResponse:
+    """HTMX: the refreshed package (with the error, if any). Plain POST: back to the case page with a message."""
+    if request.htmx:
+        return _render_package(request, case_id, error=error)
+    if error:
+        messages.error(request, error)
+    return redirect("frontoffice:case-detail", pk=case_id)
+
+
+@require_POST
+@front_office_required
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """One document from one or more files. The upload script asks for JSON (per-file progress happens in the
+    browser); a plain form gets a redirect with a message."""
+    case = selectors.case_for_write(user=request.user, pk=pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    form = UploadForm(request.POST)
+    files = request.FILES.getlist("file")
+    error = ""
+    if not form.is_valid():
+        error = _("Choose a document type from the list.")
+    elif not files:
+        error = _("Choose at least one file.")
+    else:
+        try:
+            document = services.document_add(
+                case=case, document_type=form.cleaned_data["document_type"], files=files, by=request.user
+            )
+        except DomainError as e:
+            error = str(e.message)
+    if wants_json:
+        if error:
+            return JsonResponse({"detail": error}, status=400)
+        return JsonResponse({"document": document.pk, "pages": document.pages.count()}, status=201)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Uploaded: the pages are being processed."))
+    return redirect(reverse("frontoffice:case-detail", args=[case.pk]) + "#documents")
+
+
+PAGE_ACTIONS = {"rotate", "up", "down", "delete", "retry"}
+
+
+@require_POST
+@front_office_required
+def page_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in PAGE_ACTIONS:
+        raise Http404
+    page = page_get(user=request.user, pk=pk)
+    case_id = page.document.case_id
+    try:
+        if action == "rotate":
+            services.page_rotate(page=page, by=request.user, degrees=90)
+        elif action == "up":
+            services.page_move(page=page, by=request.user, position=max(1, page.position - 1))
+        elif action == "down":
+            services.page_move(page=page, by=request.user, position=page.position + 1)
+        elif action == "delete":
+            services.page_delete(page=page, by=request.user)
+        else:
+            services.page_retry(page=page, by=request.user)
+    except DomainError as e:
+        return _after_action(request, case_id, str(e.message))
+    return _after_action(request, case_id)
+
+
+@require_POST
+@front_office_required
+def document_set_type(request: HttpRequest, pk: int) -> HttpResponse:
+    document = document_get(user=request.user, pk=pk)
+    document_type = DocumentType.objects.filter(code=request.POST.get("document_type", "")).first()
+    if document_type is None:
+        return _after_action(request, document.case_id, _("Choose a document type from the list."))
+    try:
+        services.document_set_type(document=document, document_type=document_type, by=request.user)
+    except DomainError as e:
+        return _after_action(request, document.case_id, str(e.message))
+    return _after_action(request, document.case_id)
+
+
+def _transition(request: HttpRequest, pk: int, run, success: str) -> HttpResponse:
+    case = selectors.case_for_write(user=request.user, pk=pk)
+    try:
+        run(case)
+    except DomainError as e:
+        messages.error(request, e.message)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, success)
+    return redirect("frontoffice:case-detail", pk=pk)
+
+
+@require_POST
+@front_office_required
+def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    key = request.POST.get("idempotency_key", "")[:100] or None
+    return _transition(
+        request,
+        pk,
+        lambda case: services.case_submit(case=case, by=request.user, idempotency_key=key),
+        _("Submitted to the back office. Print the receipt for the applicant."),
+    )
+
+
+@require_POST
+@front_office_required
+def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    key = request.POST.get("idempotency_key", "")[:100] or None
+    note = request.POST.get("note", "")
+    return _transition(
+        request,
+        pk,
+        lambda case: services.case_resubmit(case=case, by=request.user, note=note, idempotency_key=key),
+        _("Resubmitted to the back office."),
+    )
+
+
+@require_POST
+@front_office_required
+def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _transition(
+        request,
+        pk,
+        lambda case: services.case_withdraw(case=case, by=request.user, reason=reason),
+        _("The application is withdrawn."),
+    )
+
+
+@require_POST
+@front_office_required
+def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(
+        request,
+        pk,
+        lambda case: services.case_hand_over(case=case, by=request.user),
+        _("Recorded: the applicant received the decision. The case is closed."),
+    )
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@front_office_required
+def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant's receipt: printable PDF with a QR code of the case number."""
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    if case.first_submitted_at is None:
+        messages.error(request, _("The receipt is issued once the package is submitted."))
+        return redirect("frontoffice:case-detail", pk=pk)
+    return _pdf_response(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
+
+
+@require_GET
+@front_office_required
+def case_decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    if not case.decision or case.status not in (S.DECIDED, S.CLOSED):
+        messages.error(request, _("There is no decision to print yet."))
+        return redirect("frontoffice:case-detail", pk=pk)
+    return _pdf_response(pdf.decision_notice_pdf(case), f"decision-{case.number}.pdf")
+
+
+# --- Transfer register --------------------------------------------------------------------------------------------
+
+
+@require_GET
+@front_office_required
+def transfer_register(request: HttpRequest) -> HttpResponse:
+    """Per front office and day: the packages passed to the back office, printable (HTML and PDF)."""
+    offices = selectors.register_front_offices(user=request.user)
+    if not offices:
+        raise Http404
+    own = access_for(request.user).clerk_front_office_ids
+    office = _chosen(offices, request.GET.get("front_office") or next((fo.pk for fo in offices if fo.pk in own), None))
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = clock.today()
+    lines = selectors.transfer_register(user=request.user, front_office=office, day=day)
+    if request.GET.get("format") == "pdf":
+        content = pdf.transfer_register_pdf(front_office=office, day=day, lines=lines)
+        return _pdf_response(content, f"register-{office.code}-{day.isoformat()}.pdf")
+    return render(
+        request,
+        "frontoffice/transfer_register.html",
+        {
+            "offices": offices,
+            "office": office,
+            "day": day,
+            "lines": lines,
+            "total_pages": sum(line.pages for line in lines),
+            "nav": "register",
+        },
+    )

@@ -1,0 +1,184 @@
+"""The front office's printouts: the applicant's receipt, the decision notice, the daily transfer register.
+
+Drawn with the kernel's toolkit (``cases.pdf``: DejaVu fonts for Cyrillic, QR codes). Pure functions of loaded
+objects; callers load them through selectors.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from reportlab.lib.units import mm
+
+from cases.models import Case
+from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, draw_qr, new_canvas, wrap
+
+LINE = 6 * mm
+
+
+class _Writer:
+    """A cursor down an A4 page that starts a new page when it runs out of room."""
+
+    def __init__(self, title: str):
+        self.canvas, self.buffer = new_canvas(title)
+        self.y = PAGE_HEIGHT - MARGIN
+
+    def need(self, height: float) -> None:
+        if self.y - height < MARGIN:
+            self.canvas.showPage()
+            self.y = PAGE_HEIGHT - MARGIN
+
+    def text(self, text: str, *, size: float = 11, bold: bool = False, indent: float = 0, gap: float = 1.0) -> None:
+        font = FONT_BOLD if bold else FONT
+        for line in wrap(text, font, size, PAGE_WIDTH - 2 * MARGIN - indent):
+            self.need(LINE)
+            self.canvas.setFont(font, size)
+            self.canvas.drawString(MARGIN + indent, self.y - size, line)
+            self.y -= size * 1.35 * gap
+        self.y -= 2
+
+    def pair(self, label: str, value: str) -> None:
+        self.need(LINE)
+        self.canvas.setFont(FONT, 10)
+        self.canvas.drawString(MARGIN, self.y - 10, label)
+        lines = wrap(value or "—", FONT_BOLD, 11, PAGE_WIDTH - 2 * MARGIN - 55 * mm)
+        for line in lines:
+            self.need(LINE)
+            self.canvas.setFont(FONT_BOLD, 11)
+            self.canvas.drawString(MARGIN + 55 * mm, self.y - 11, line)
+            self.y -= 15
+        self.y -= 2
+
+    def rule(self) -> None:
+        self.need(4 * mm)
+        self.canvas.setLineWidth(0.5)
+        self.canvas.line(MARGIN, self.y - 2 * mm, PAGE_WIDTH - MARGIN, self.y - 2 * mm)
+        self.y -= 4 * mm
+
+    def done(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+def _office(case: Case) -> str:
+    fo = case.front_office
+    return ", ".join(p for p in (fo.name, fo.address) if p)
+
+
+def receipt_pdf(case: Case) -> bytes:
+    """What the applicant takes home: number, who, what, where, when, the documents and pages received, and a
+    QR code with the case number. ``case`` with documents (types, pages) prefetched."""
+    w = _Writer(_("Receipt %(number)s") % {"number": case.number})
+    qr_size = 34 * mm
+    draw_qr(w.canvas, case.number, PAGE_WIDTH - MARGIN - qr_size, PAGE_HEIGHT - MARGIN - qr_size, qr_size)
+    w.text(_("Receipt for documents received"), size=16, bold=True)
+    w.text(_("Case number"), size=10)
+    w.text(case.number, size=18, bold=True)
+    w.y = min(w.y, PAGE_HEIGHT - MARGIN - qr_size - 4 * mm)
+    w.rule()
+    w.pair(_("Applicant"), case.applicant.full_name)
+    w.pair(_("Date of birth"), case.applicant.birth_date.strftime("%d.%m.%Y"))
+    w.pair(_("Service"), case.service_type.name)
+    w.pair(_("Front office"), _office(case))
+    w.pair(_("Decided by"), case.back_office.name)
+    w.pair(_("Received"), _local(case.first_submitted_at or case.submitted_at or case.created_at))
+    if case.due_date:
+        w.pair(_("Decision due by"), case.due_date.strftime("%d.%m.%Y"))
+    w.rule()
+    w.text(_("Documents received"), size=12, bold=True)
+    total = 0
+    for number, document in enumerate(case.documents.all(), start=1):
+        pages = len(document.pages.all())
+        total += pages
+        name = document.document_type.name if document.document_type else _("Unsorted pages")
+        line = ngettext("%(n)d. %(name)s — %(pages)d page", "%(n)d. %(name)s — %(pages)d pages", pages)
+        w.text(line % {"n": number, "name": name, "pages": pages}, indent=4 * mm)
+    w.text(_("Total pages: %(total)d") % {"total": total}, bold=True)
+    w.rule()
+    w.text(
+        _(
+            "Keep this receipt. Quote the case number when you ask about your application; the decision will be "
+            "handed to you at this front office."
+        ),
+        size=9,
+    )
+    w.y -= 10 * mm
+    w.text(_("Clerk: ____________________        Applicant: ____________________"), size=10)
+    return w.done()
+
+
+def decision_notice_pdf(case: Case) -> bytes:
+    """The notice handed to the applicant: the decision, its grounds and reasons. ``case`` with refusal grounds."""
+    w = _Writer(_("Decision notice %(number)s") % {"number": case.number})
+    w.text(_("Notice of decision"), size=16, bold=True)
+    w.text(case.back_office.name, size=11)
+    w.rule()
+    w.pair(_("Case number"), case.number)
+    w.pair(_("Applicant"), case.applicant.full_name)
+    w.pair(_("Service"), case.service_type.name)
+    w.pair(_("Decided"), _local(case.decided_at))
+    w.pair(_("Decision"), case.get_decision_display())
+    grounds = list(case.refusal_grounds.all())
+    if grounds:
+        w.text(_("Legal grounds"), size=12, bold=True)
+        for ground in grounds:
+            w.text(f"• {ground.text}", indent=4 * mm)
+    if case.decision_reason:
+        w.text(_("Reasons"), size=12, bold=True)
+        w.text(case.decision_reason, indent=4 * mm)
+    if case.service_type.legal_basis:
+        w.text(_("Legal basis: %(basis)s") % {"basis": case.service_type.legal_basis}, size=9)
+    w.rule()
+    w.text(_("A decision may be appealed to a higher authority or to a court within the time the law allows."), size=9)
+    w.y -= 10 * mm
+    w.text(_("Received by the applicant: ____________________   date: ____________"), size=10)
+    return w.done()
+
+
+def transfer_register_pdf(*, front_office, day, lines) -> bytes:
+    """The daily register of packages passed to the back office, with a line for signatures."""
+    w = _Writer(_("Transfer register %(office)s %(day)s") % {"office": front_office.code, "day": day})
+    w.text(_("Register of packages passed to the back office"), size=15, bold=True)
+    w.pair(_("Front office"), front_office.name)
+    w.pair(_("Community"), front_office.community.name)
+    w.pair(_("Date"), day.strftime("%d.%m.%Y"))
+    w.rule()
+    columns = [
+        (0, "#"),
+        (10 * mm, _("Time")),
+        (25 * mm, _("Case")),
+        (70 * mm, _("Applicant")),
+        (120 * mm, _("Service")),
+    ]
+    w.need(LINE)
+    w.canvas.setFont(FONT_BOLD, 9)
+    for x, title in columns:
+        w.canvas.drawString(MARGIN + x, w.y - 9, title)
+    w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - 9, _("Pages"))
+    w.y -= 14
+    for n, line in enumerate(lines, start=1):
+        w.need(LINE)
+        w.canvas.setFont(FONT, 9)
+        values = [
+            str(n),
+            timezone.localtime(line.at).strftime("%H:%M"),
+            line.case.number + (" *" if line.action == "resubmit" else ""),
+            line.case.applicant.full_name[:32],
+            line.case.service_type.name[:48],
+        ]
+        for (x, _title), value in zip(columns, values, strict=True):
+            w.canvas.drawString(MARGIN + x, w.y - 9, value)
+        w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - 9, str(line.pages))
+        w.y -= 13
+    w.rule()
+    w.text(
+        _("Packages: %(count)d; pages: %(pages)d. * resubmitted after a request for information.")
+        % {"count": len(lines), "pages": sum(line.pages for line in lines)},
+        size=10,
+    )
+    w.y -= 10 * mm
+    w.text(_("Passed by (front office): ____________________   Received by (back office): ____________________"))
+    return w.done()
