@@ -34,7 +34,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Region
 
-    code = factory.Sequence(lambda n: f"UA{n:02d}000000000000000")
+    code = factory.Sequence(lambda n: f"UA{n % 100:02d}{n // 100 % 10**15:015d}")
     name = factory.Sequence(lambda n: f"Область {n}")
 
 
@@ -51,7 +51,7 @@ class CommunityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Community
 
-    katottg = factory.Sequence(lambda n: f"UA0502{n:011d}")
+    katottg = factory.Sequence(lambda n: f"UA0502{n:013d}")
     name = factory.Sequence(lambda n: f"Громада {n}")
     back_office = factory.SubFactory(BackOfficeFactory)
 
