@@ -67,7 +67,7 @@ def statement_get(*, user, pk) -> Statement:
 def statement_lines(*, statement: Statement) -> QuerySet[Accrual]:
     """A statement's ledger lines with the case's number, service and acceptance day — nothing about the person."""
     return (
-        statement.lines.select_related("case__service_type", "reverses")
+        statement.lines.select_related("case__service_type", "reverses", "reversal")
         .only(
             "id",
             "kind",
@@ -79,6 +79,9 @@ def statement_lines(*, statement: Statement) -> QuerySet[Accrual]:
             "statement_id",
             "reverses__id",
             "reverses__period",
+            "reversal__id",
+            "reversal__period",
+            "reversal__statement_id",
             "case__id",
             "case__number",
             "case__service_type__id",
