@@ -49,13 +49,18 @@ def nice_step(top: float, steps: int = 4) -> float:
     return 10 * magnitude
 
 
+def _short(value: float, digits: int) -> str:
+    value = round(value, digits)
+    return number_format(int(value) if value == int(value) else value)
+
+
 def compact(value: float) -> str:
-    """A short axis label: 12 500 000 -> "12.5 M"."""
+    """A short axis label: 12 500 000 -> "12,5 M", 1 000 000 -> "1 M"."""
     if abs(value) >= 1_000_000:
-        return _("%(value)s M") % {"value": number_format(round(value / 1_000_000, 2))}
+        return _("%(value)s M") % {"value": _short(value / 1_000_000, 2)}
     if abs(value) >= 1_000:
-        return _("%(value)s k") % {"value": number_format(round(value / 1_000, 1))}
-    return number_format(round(value, 2))
+        return _("%(value)s k") % {"value": _short(value / 1_000, 1)}
+    return _short(value, 2)
 
 
 def elide(name: str, limit: int = 32) -> str:
@@ -116,7 +121,8 @@ def columns(
 
 
 def bars(chart_id: str, title: str, desc: str, rows: list[tuple[str, object]], *, fmt=money, head=("", "")) -> Chart:
-    """Horizontal bars, one row per name (back offices, communities), longest first as given."""
+    """Horizontal bars, one row per name (back offices, communities), longest first as given. A value of None
+    (nothing to measure) gets no bar and a dash."""
     row_h, label_w = 24, 230
     chart = Chart(chart_id, title, desc, height=TOP + BOTTOM // 2 + row_h * max(len(rows), 1), table_head=list(head))
     numbers = [float(v or 0) for _, v in rows]

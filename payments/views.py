@@ -325,7 +325,7 @@ def rate_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the last day the rate is in force."))
         return redirect("payments:rates")
     try:
-        services.fee_rate_end(rate=rate, valid_to=form.cleaned_data["valid_to"], by=request.user)
+        rate = services.fee_rate_end(rate=rate, valid_to=form.cleaned_data["valid_to"], by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -406,7 +406,7 @@ def dashboard_charts(data: dict) -> list[charts.Chart]:
         "median-decision-days",
         _("Median decision time per community, %(month)s, days") % {"month": f"{period:%m.%Y}"},
         _("Median days from first submission to decision, for cases decided in the month."),
-        [(row["name"], row["median_days"] or 0) for row in communities],
+        [(row["name"], row["median_days"]) for row in communities],
         fmt=lambda v: f"{float(v or 0):.1f}",
         head=(_("Community"), _("Days")),
     )
