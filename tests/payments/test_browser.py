@@ -43,14 +43,17 @@ def test_statements_filter_in_place_and_the_dashboard_renders_its_charts(
         page.fill("#id_username", "accountant")
         page.fill("#id_password", "test-password-123")
         page.click("form button.primary")
+        page.wait_for_selector("table.statements")
         assert page.locator("table.statements tbody tr").count() == 3
         page.select_option("#id_status", "issued")  # HTMX swaps the results and pushes the URL
         page.wait_for_url("**status=issued**")
+        page.wait_for_selector("#results")
         assert page.locator("table.statements tbody tr").count() == 3
         page.select_option("#id_status", "paid")
         page.wait_for_selector("#results .empty")
 
         page.goto(f"{live_server.url}/payments/dashboard/?year=2026&period=2026-05")
+        page.wait_for_selector("figure.chart svg")
         charts = page.locator("figure.chart svg")
         assert charts.count() == 5
         assert page.locator("#fees-per-month rect.bar").count() == 12
