@@ -156,7 +156,8 @@ class Accrual(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="accruals")
     community = models.ForeignKey("cases.Community", on_delete=models.PROTECT, related_name="accruals")
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    # Indexed with the line id below: a statement's lines in order, a page at a time, even with 20,000 of them.
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines", db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCRUAL)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     period = models.DateField(help_text="First day of the month the line is filed under (its statement's month).")
@@ -181,7 +182,10 @@ class Accrual(models.Model):
                 | (Q(kind="reversal", amount__lt=0, reverses__isnull=False) & ~Q(reason="")),
             ),
         ]
-        indexes = [models.Index(fields=["period", "community"], name="accrual_period_community")]
+        indexes = [
+            models.Index(fields=["period", "community"], name="accrual_period_community"),
+            models.Index(fields=["statement", "id"], name="accrual_statement_lines"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.period:%m.%Y} case {self.case_id}"
@@ -193,6 +197,25 @@ class Accrual(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Accrual lines are append-only and never deleted.")
+
+
+class UnbilledIntake(models.Model):
+    """An accepted intake with no fee yet, because no rate was in force on its acceptance day. Not a ledger line:
+    a work list. Creating a rate that covers the day accrues the intake and removes its row."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="+")
+    service_type = models.ForeignKey("cases.ServiceType", on_delete=models.PROTECT, related_name="+")
+    accepted_on = models.DateField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["accepted_on", "pk"]
+        verbose_name = _("unbilled intake")
+        verbose_name_plural = _("unbilled intakes")
+        indexes = [models.Index(fields=["accepted_on", "service_type"], name="unbilled_day_service")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} {self.accepted_on}"
 
 
 class ContestedIntake(models.Model):

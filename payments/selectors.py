@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.access import access_for
-from cases.models import Case, Community
-from payments.models import ZERO, Accrual, Budget, FeeRate, Statement
-from payments.services import budget_figures, cents, current_period, next_month, unbilled_cases
+from cases.models import Community
+from payments.models import ZERO, Accrual, Budget, FeeRate, Statement, UnbilledIntake
+from payments.services import budget_figures, cents, current_period
 
 St = Statement.Status
 
@@ -151,7 +151,7 @@ def accrual_list(
         )
     if period is not None:
         lines = lines.filter(period=period)
-    return lines.order_by("period", "pk")
+    return lines.order_by("pk")  # ledger order; the primary key keeps the first page cheap on a large ledger
 
 
 def accrual_get(*, user, pk) -> Accrual:
@@ -169,7 +169,7 @@ def fee_rate_list() -> QuerySet[FeeRate]:
 
 
 def unbilled_count() -> int:
-    return unbilled_cases().count()
+    return UnbilledIntake.objects.count()
 
 
 def budget_list() -> list[dict]:
@@ -189,20 +189,23 @@ class Median(Aggregate):
 
 
 def _median_decision_days(community_ids: list[int], period: date) -> dict[int, float]:
-    """Median days from first submission to decision of the cases decided in ``period``, per community."""
-    decided = Case.objects.filter(
+    """Median days from first submission to decision, per community, of the intakes counted in ``period`` (its
+    statement lines) that have been decided — the same intakes as the month's count. Read through the month's
+    ledger lines (the (period, community) index), so it does not scan every case ever decided."""
+    decided = Accrual.objects.filter(
+        period=period,
         community_id__in=community_ids,
-        status__in=[Case.Status.DECIDED, Case.Status.CLOSED],
-        decided_at__gte=_day_start(period),
-        decided_at__lt=_day_start(next_month(period)),
-        first_submitted_at__isnull=False,
+        kind=Accrual.Kind.ACCRUAL,
+        case__decided_at__isnull=False,
+        case__first_submitted_at__isnull=False,
     ).order_by()
-    waited = ExpressionWrapper(F("decided_at") - F("first_submitted_at"), output_field=DurationField())
+    waited = ExpressionWrapper(F("case__decided_at") - F("case__first_submitted_at"), output_field=DurationField())
     if connection.vendor == "postgresql":
         rows = decided.values("community_id").annotate(m=Median(waited, output_field=DurationField()))
         return {r["community_id"]: r["m"].total_seconds() / 86400 for r in rows if r["m"] is not None}
     per: dict[int, list[float]] = {}
-    for community_id, submitted, decided_at in decided.values_list("community_id", "first_submitted_at", "decided_at"):
+    rows = decided.values_list("community_id", "case__first_submitted_at", "case__decided_at")
+    for community_id, submitted, decided_at in rows:
         per.setdefault(community_id, []).append((decided_at - submitted).total_seconds() / 86400)
     return {k: statistics.median(v) for k, v in per.items()}
 

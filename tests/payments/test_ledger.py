@@ -11,7 +11,7 @@ from backoffice import services as back
 from cases import clock
 from cases.exceptions import InvalidInput, NotPermitted, TransitionNotAllowed
 from frontoffice import services as front
-from payments import services
+from payments import selectors, services
 from payments.exceptions import FeeRateOverlap, FeeRateRewritesHistory
 from payments.models import Accrual, FeeRate, Statement
 from tests.payments.conftest import accept, accepted, in_review, kyiv
@@ -201,6 +201,7 @@ def test_with_no_rate_in_force_the_intake_is_accepted_unbilled_and_a_new_rate_ac
     in_june = accepted(world, kyiv(2026, 6, 10, 12))
     assert in_may.accepted_at and in_june.accepted_at  # the back office was not held up
     assert set(services.unbilled_cases()) == {in_may, in_june}
+    assert selectors.unbilled_count() == 2  # shown on the rates page
     with clock.travel_to(kyiv(2026, 7, 1, 0, 30)):
         services.statement_issue_month(period=date(2026, 5, 1))  # June is not issued yet
     with clock.travel_to(kyiv(2026, 7, 15, 10)):
