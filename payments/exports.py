@@ -42,6 +42,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
+def _text(value: str) -> str:
+    """A name or a reason as a spreadsheet shows it: never as a formula (a leading ``=``, ``+``, ``-`` or ``@``)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
 def _day(value) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
@@ -55,8 +60,8 @@ def statement_rows(statements) -> list[list]:
                 s.pk,
                 f"{s.period:%Y-%m}",
                 s.community.katottg,
-                s.community.name,
-                s.community.back_office.name,
+                _text(s.community.name),
+                _text(s.community.back_office.name),
                 s.status,
                 s.count,
                 s.amount,
@@ -76,12 +81,12 @@ def line_rows(lines) -> list[list]:
             [
                 line.pk,
                 line.case.number,
-                line.case.service_type.name,
+                _text(line.case.service_type.name),
                 _day(line.accepted_on),
                 line.kind,
                 line.amount,
                 f"{line.period:%Y-%m}",
-                line.reason,
+                _text(line.reason),
             ]
         )
     return rows

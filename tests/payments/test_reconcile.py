@@ -80,6 +80,13 @@ def test_export_lists_the_months_statements_with_control_totals(world, month):
     assert f"{month['a'].pk},2026-05,{world.a.katottg}," in text and ",40.00," in text
 
 
+def test_names_never_become_formulas_in_a_spreadsheet(world, month):
+    world.a.name = '=HYPERLINK("http://example.com")'
+    world.a.save()
+    text = exported(world, "csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
 def test_xlsx_round_trip_pays_the_marked_statements_once(world, month):
     a, b = month["a"], month["b"]
     marked = mark_xlsx(
