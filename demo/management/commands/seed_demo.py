@@ -24,7 +24,8 @@ from cases.catalog import load_catalog
 from cases.models import BackOffice, Case, Community, DocumentType, FrontOffice, Membership, Region, ServiceType
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
 from frontoffice import services as front
-from payments.models import FeeRate
+from payments import services as pay
+from payments.models import FeeRate, Statement
 
 R = Membership.Role
 S = Case.Status
@@ -187,6 +188,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo cases already present; nothing generated.")
         else:
             self.generate_cases()
+        self.fees()
         self.report()
 
     # --- organisation and people ----------------------------------------------------------------------------------
@@ -440,6 +442,91 @@ class Command(BaseCommand):
             im.save(buffer, "JPEG", quality=60)
             self.images[key] = buffer.getvalue()
         return front.uploaded(self.images[key], f"{code}-{variant}.jpg")
+
+    # --- fees -----------------------------------------------------------------------------------------------------
+
+    def fees(self) -> None:
+        """The ministry's side: a budget per year, a supervisor for every community, and statements as the month-end
+        job leaves them. Months before last are issued by the job (no person issued them, so one accountant may
+        approve and pay): the older ones confirmed, approved and paid; the month before last confirmed and waiting
+        for approval, one disputed, and the demo supervisor's own left to confirm or dispute. Last month stays open
+        for the accountant to issue (then someone else — ``admin`` — approves it: issuer and approver differ)."""
+        if Statement.objects.exclude(status=Statement.Status.OPEN).exists():
+            return
+        accountant, now = self.users["accountant"], clock.now()
+        last = (pay.current_period() - timedelta(days=1)).replace(day=1)
+        periods = sorted(set(Statement.objects.filter(period__lt=last).values_list("period", flat=True)))
+        with transaction.atomic():
+            for year in {p.year for p in [*periods, last]} | {clock.today().year}:
+                pay.budget_set(year=year, amount=Decimal("150000000.00"), by=self.users["admin"])
+            supervisors = self.community_supervisors()
+            for period in periods:
+                issued = timezone.make_aware(datetime.combine(pay.next_month(period), time(0, 30)))
+
+                def at(days: int, base=issued):
+                    return clock.travel_to(min(base + timedelta(days=days, hours=9), now - timedelta(minutes=5)))
+
+                with at(0):
+                    pay.statement_issue_month(period=period)
+                for statement in Statement.objects.filter(period=period).select_related("community").order_by("pk"):
+                    supervisor = supervisors[statement.community_id]
+                    if period == periods[-1]:
+                        if supervisor == self.users["supervisor"]:
+                            continue  # for the demo supervisor to confirm or dispute
+                        if statement.community.katottg == COMMUNITIES[1][0]:
+                            rejected = Case.objects.filter(
+                                community=statement.community, status=S.INTAKE_REJECTED
+                            ).first()
+                            with at(3):
+                                pay.statement_dispute(
+                                    statement=statement,
+                                    by=supervisor,
+                                    claimed_count=statement.count + 1,
+                                    comment="Ми нарахували на одне звернення більше.",
+                                    contested=[rejected.number] if rejected else [],
+                                )
+                            continue
+                    with at(3):
+                        pay.statement_confirm(statement=statement, by=supervisor)
+                    if period != periods[-1]:
+                        with at(6):
+                            pay.statement_approve(statement=statement, by=accountant)
+                        with at(10) as moment:
+                            pay.statement_pay(
+                                statement=statement,
+                                by=accountant,
+                                reference=f"ДКСУ-{period:%Y%m}-{statement.pk:04d}",
+                                paid_on=timezone.localdate(moment),
+                                amount=statement.amount,
+                            )
+        self.stdout.write(
+            f"Fees: {last:%m.%Y} open for the accountant to issue; "
+            + (f"{periods[-1]:%m.%Y} waiting for approval; " if periods else "")
+            + "community supervisors: "
+            + ", ".join(sorted({u.username for u in supervisors.values()}))
+            + "."
+        )
+
+    def community_supervisors(self) -> dict:
+        """A supervisor for every demo community (the named ``supervisor`` for the first)."""
+        password = make_password(settings.DEMO_PASSWORD)
+        supervisors = {}
+        for katottg, _name, _bo, front_offices, _count in COMMUNITIES:
+            community = Community.objects.get(katottg=katottg)
+            membership = (
+                Membership.objects.filter(role=R.SUPERVISOR, community=community).select_related("user").first()
+            )
+            if membership is None:
+                username = f"supervisor-{front_offices[0][0].split('-')[0]}"
+                user, created = get_user_model().objects.get_or_create(
+                    username=username, defaults={"first_name": "Керівник", "last_name": community.name.split()[0]}
+                )
+                if created:
+                    user.password = password
+                    user.save(update_fields=["password"])
+                membership = Membership.objects.create(user=user, role=R.SUPERVISOR, community=community)
+            supervisors[community.pk] = membership.user
+        return supervisors
 
     # --- report ---------------------------------------------------------------------------------------------------
 
