@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,7 +21,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from cases.api.serializers import ApplicantSerializer, DocumentSerializer
+from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
 from cases.exceptions import InvalidInput, TransitionNotAllowed
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
@@ -37,7 +36,7 @@ from frontoffice.serializers import (
     ReasonSerializer,
 )
 
-ERROR = inline_serializer("Error", {"code": serializers.CharField(), "detail": serializers.CharField()})
+ERROR = ErrorSerializer
 INPUT_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description='Field errors `{"field": ["message"]}`, or `{"code", "detail"}` for a refused file or request.',

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from cases.api.serializers import ErrorSerializer
 from cases.models import ServiceType
 from payments import services
 from payments.models import Accrual, ContestedIntake, FeeRate, Statement
@@ -16,11 +17,6 @@ class MonthField(serializers.DateField):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m", input_formats=["%Y-%m"], **kwargs)
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
 
 
 class RowErrorSerializer(serializers.Serializer):

@@ -161,3 +161,10 @@ class CaseDetailSerializer(CaseSerializer):
             "events",
         ]
         read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every API error that is not a field-by-field validation error: ``{"code", "detail"}``."""
+
+    code = serializers.CharField(help_text="Machine-readable, e.g. transition_not_allowed, file_rejected.")
+    detail = serializers.CharField(help_text="A message for people, in the user's language.")
