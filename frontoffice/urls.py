@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from frontoffice import views
 
 app_name = "frontoffice"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("frontoffice.batches.urls")),
 ]
