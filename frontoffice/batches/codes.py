@@ -6,12 +6,24 @@ type. The prefixes matter: a receipt or notice the applicant brings back carries
 and must stay a page of the package rather than be taken for a cover sheet and dropped.
 """
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 COVER_PREFIX = "HIC:"
 SEPARATOR_PREFIX = "HID:"
 PATCH_T = "PATCHT"
+# <community KATOTTG>-<year>-<sequence> (cases.services.case_number_next). A linear code misread into another
+# shape is dropped here rather than taken for another case's number.
+CASE_NUMBER = re.compile(r"UA\d{6,17}-\d{4}-\d{1,10}")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code read on a page: ``matrix`` for a QR code (Reed-Solomon protected), else a linear barcode."""
+
+    text: str
+    matrix: bool = False
 
 
 class Kind(StrEnum):
@@ -48,26 +60,30 @@ def separator_payload(document_type_code: str) -> str:
     return f"{SEPARATOR_PREFIX}{document_type_code}"
 
 
-def classify(texts: list[str]) -> Sheet:
+def classify(found: list[Code]) -> Sheet:
     """The meaning of every code read on one page, taken together: a page with several codes is one sheet at
-    most (a cover sheet outranks a separator), so it splits the stack once. Codes of neither kind are ignored."""
-    numbers: list[str] = []
+    most (a cover sheet outranks a separator), so it splits the stack once. Codes of neither kind are ignored.
+    When a QR code names the case, linear codes that disagree with it are not believed."""
+    matrix_numbers: list[str] = []
+    linear_numbers: list[str] = []
     types: list[str] = []
     plain = False
-    for raw in texts:
-        text = raw.strip()
+    for code in found:
+        text = code.text.strip()
         upper = text.upper()
-        if upper.startswith(COVER_PREFIX) and len(text) > len(COVER_PREFIX):
+        if upper.startswith(COVER_PREFIX):
             number = text[len(COVER_PREFIX) :].strip().upper()
-            if number not in numbers:
+            numbers = matrix_numbers if code.matrix else linear_numbers
+            if CASE_NUMBER.fullmatch(number) and number not in numbers:
                 numbers.append(number)
         elif upper.startswith(SEPARATOR_PREFIX):
-            code = text[len(SEPARATOR_PREFIX) :].strip().lower()
-            if code and code not in types:
-                types.append(code)
-            plain = plain or not code
+            type_code = text[len(SEPARATOR_PREFIX) :].strip().lower()
+            if type_code and type_code not in types:
+                types.append(type_code)
+            plain = plain or not type_code
         elif upper.replace(" ", "").replace("-", "") == PATCH_T:
             plain = True
+    numbers = matrix_numbers or linear_numbers
     if numbers:
         return Sheet(Kind.COVER, case_numbers=tuple(numbers))
     if types or plain:

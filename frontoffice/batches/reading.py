@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, ImageStat, TiffImagePlugin, UnidentifiedImageEr
 
 from cases.exceptions import FileRejected
 from frontoffice import processing
+from frontoffice.batches import codes
 
 PDF = processing.PDF
 CHUNK = 1024 * 1024
@@ -156,6 +157,15 @@ class StackReader:
             self._image.close()
             self._image = None
 
+    def open(self) -> None:
+        """Open the file now: raises if it is missing or unreadable as a whole (not one page of it)."""
+        if not self.path.is_file():
+            raise FileNotFoundError(self.path.name)
+        if self.content_type == PDF:
+            self.pdf  # noqa: B018 - opening is the point
+        else:
+            self.image  # noqa: B018
+
     @property
     def pdf(self) -> pdfium.PdfDocument:
         if self._pdf is None:
@@ -234,12 +244,16 @@ def _variants(image: Image.Image) -> Iterator[Image.Image]:
     yield stretched.point(lambda v: 255 if v > 128 else 0)
 
 
-def read_codes(image: Image.Image) -> list[str]:
-    """Every QR, Code 128 and Code 39 on the page, in reading order (empty when none could be read)."""
+def read_codes(image: Image.Image) -> list[codes.Code]:
+    """Every QR, Code 128 and Code 39 on the page (empty when none could be read)."""
     for variant in _variants(image):
         found = zxingcpp.read_barcodes(variant, formats=FORMATS)
         if found:
-            return [code.text for code in found if code.text]
+            return [
+                codes.Code(text=code.text, matrix=code.format == zxingcpp.BarcodeFormat.QRCode)
+                for code in found
+                if code.text
+            ]
     return []
 
 

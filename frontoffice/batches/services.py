@@ -115,9 +115,7 @@ def batch_create(
             number = 0
             for position, (f, info) in enumerate(zip(files, inspected, strict=True), start=1):
                 f.seek(0)
-                stored = default_storage.save(
-                    f"scan-batches/{batch.pk}/{position}-{info.sha256[:16]}.{_extension(info.content_type)}", f
-                )
+                stored = default_storage.save(_stored_name(batch, position, info), f)
                 saved.append(stored)
                 batch_file = ScanBatchFile.objects.create(
                     batch=batch,
@@ -141,6 +139,18 @@ def batch_create(
         raise
     logger.info("scan batch received id=%s pages=%s source=%s", batch.pk, batch.page_count, source)
     return batch
+
+
+def _stored_name(batch: ScanBatch, position: int, info: reading.StackFile) -> str:
+    extension = _extension(info.content_type)
+    if batch.source == ScanBatch.Source.FOLDER:
+        # Named by the checksum that imports it once: a worker killed after storing it but before committing
+        # leaves a copy the next attempt replaces, never a second one.
+        name = f"scan-batches/folder/{batch.front_office_id}/{info.sha256}.{extension}"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        return name
+    return f"scan-batches/{batch.pk}/{position}-{info.sha256[:16]}.{extension}"
 
 
 def _extension(content_type: str) -> str:
@@ -264,11 +274,12 @@ def _local_path(name: str, scratch: Path, position: int) -> Path:
 
 
 def _open_files(batch: ScanBatch, scratch: Path) -> dict[int, reading.StackReader]:
-    return {
-        f.pk: reading.StackReader(_local_path(f.file.name, scratch, f.position), f.content_type)
-        for f in batch.files.all()
-        if f.file
-    }
+    readers = {}
+    for f in batch.files.all():
+        if not f.file:
+            raise FileNotFoundError(f"batch file {f.pk} was deleted")
+        readers[f.pk] = reading.StackReader(_local_path(f.file.name, scratch, f.position), f.content_type)
+    return readers
 
 
 def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holder: _Holder) -> None:
@@ -277,10 +288,9 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
         return
     holder.beat(status=B.READING)
     for page in pending:
-        reader = readers.get(page.file_id)
+        reader = readers[page.file_id]
+        reader.open()  # a file that cannot be opened at all fails the batch (retry reads it again)
         try:
-            if reader is None:
-                raise FileNotFoundError
             image = reader.render(page.source_index, settings.SCAN_BARCODE_DPI)
         except Exception as e:  # a damaged frame or page: kept as a page, never lost
             logger.warning("scan batch id=%s page=%s unreadable: %s", batch.pk, page.number, type(e).__name__)
@@ -288,10 +298,16 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
             page.detail = _("This page could not be rendered; it is kept as it is.")
             page.save(update_fields=["kind", "status", "detail"])
         else:
-            texts = reading.read_codes(image)
-            sheet = codes.classify(texts)
+            found = reading.read_codes(image)
+            sheet = codes.classify(found)
             if sheet.kind == codes.Kind.CONTENT and reading.looks_like_sheet(image):
-                sheet = codes.UNREADABLE_SHEET
+                # One of our sheets, it seems, but nothing read at the modest resolution: look closer once.
+                sharper = reader.render(page.source_index, settings.SCAN_BARCODE_DPI * 2)
+                found = reading.read_codes(sharper) or found
+                sheet = codes.classify(found)
+                del sharper
+                if sheet.kind == codes.Kind.CONTENT:
+                    sheet = codes.UNREADABLE_SHEET
             name = f"scan-batches/{batch.pk}/thumbs/{page.number}.jpg"
             if default_storage.exists(name):
                 default_storage.delete(name)
@@ -303,7 +319,7 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
                 codes.Kind.CONTENT: K.CONTENT,
                 codes.Kind.UNREADABLE_SHEET: K.UNREADABLE_SHEET,
             }[sheet.kind]
-            page.barcodes = "\n".join(texts)[:500]
+            page.barcodes = "\n".join(dict.fromkeys(code.text for code in found))[:500]
             page.sheet_case_number = ",".join(sheet.case_numbers)[:40]
             page.sheet_document_type = sheet.document_type[:40]
             page.status = P.READ
@@ -519,19 +535,16 @@ def batch_pages_assign(
     return document
 
 
-@transaction.atomic
 def batch_pages_discard(*, batch: ScanBatch, numbers: list[int], by) -> int:
     """The clerk decides unrouted pages belong nowhere (a blank back side, a stray sheet). Recorded, not lost
     silently: the page stays listed as discarded by this clerk."""
     require_clerk_of_batch(batch, by)
-    pages = _unrouted_pages(batch, numbers)
-    count = ScanBatchPage.objects.filter(pk__in=[p.pk for p in pages]).update(status=P.DISCARDED, resolved_by=by)
-    transaction.on_commit(partial(_delete_originals_of, batch.pk))
+    with transaction.atomic():
+        pages = _unrouted_pages(batch, numbers)
+        ids = [p.pk for p in pages]
+        count = ScanBatchPage.objects.filter(pk__in=ids, status=P.UNROUTED).update(status=P.DISCARDED, resolved_by=by)
+    _delete_originals(ScanBatch.objects.get(pk=batch.pk))
     return count
-
-
-def _delete_originals_of(batch_id: int) -> None:
-    _delete_originals(ScanBatch.objects.get(pk=batch_id))
 
 
 def batch_resume_stalled() -> int:

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from cases.models import Page
 from frontoffice.models import ScanBatch
@@ -96,6 +96,16 @@ def test_sheets_are_read_however_the_scanner_left_them(world, turn):
     ]
 
 
+def test_a_cover_sheet_whose_qr_code_is_torn_off_is_read_by_its_code_128(world):
+    """Nothing read at the modest resolution, but the page has our sheets' band: it is read again, closer."""
+    a = make_case(world)
+    torn = cover(a)
+    ImageDraw.Draw(torn).rectangle((0, 300, 700, 900), fill=250)  # the QR code's corner of the sheet
+    batch = run_batch(world.fo_a, world.clerk_a, [pdf_upload([torn, content()])])
+    assert [r[:3] for r in route(batch)] == [(1, "dropped", ""), (2, "routed", a.number)]
+    assert batch.pages.get(number=1).barcodes == f"HIC:{a.number}"
+
+
 def test_an_unreadable_cover_sheet_routes_nothing_into_the_case_before_it(world):
     """A spoiled cover sheet may be the next applicant's: its pages wait for the clerk rather than fall into the
     previous case. Nothing is lost, and the case number it interrupted is offered to the clerk."""
@@ -167,6 +177,22 @@ def test_unknown_case_numbers_and_cases_that_no_longer_accept_documents(world):
     assert rows[5][:3] == (6, "routed", waiting.number)
     assert waiting.documents.count() == before + 1
     assert submitted.documents.count() == len(submitted.service_type.checklist.all())  # untouched
+
+
+def test_a_misread_linear_code_never_outvotes_the_qr_code():
+    from frontoffice.batches.codes import Code, Kind, classify
+
+    number = "UA05020000000007-2026-000001"
+    sheet = classify([Code(f"HIC:{number}", matrix=True), Code("HIC:UA05020000000008-2026-000001")])
+    assert (sheet.kind, sheet.case_numbers) == (Kind.COVER, (number,))
+    # A misread into another shape is no case number at all.
+    assert classify([Code("HIC:UA05020000000007'-2026U000001")]).kind == Kind.CONTENT
+    # Two different QR codes of ours on one sheet: a cover, but of no single case.
+    two = classify([Code(f"HIC:{number}", matrix=True), Code("HIC:UA05020000000007-2026-000002", matrix=True)])
+    assert two.kind == Kind.COVER and two.case_number == ""
+    # A cover and a separator on one page split once, as a cover.
+    assert classify([Code("HID:passport"), Code(f"HIC:{number}", matrix=True)]).kind == Kind.COVER
+    assert classify([Code("PATCHT"), Code("HID:passport")]).document_type == "passport"
 
 
 def test_codes_that_are_neither_cover_nor_separator_split_nothing(world):
