@@ -22,6 +22,7 @@ def scan_batch_list(*, user) -> QuerySet[ScanBatch]:
             routed_count=Count("pages", filter=Q(pages__status=P.ROUTED)),
             unrouted_count=Count("pages", filter=Q(pages__status=P.UNROUTED)),
         )
+        .order_by("-created_at", "-pk")  # aggregate queries ignore Meta.ordering
     )
 
 

@@ -131,13 +131,13 @@ def batch_create(
                     number += 1
                     pages.append(ScanBatchPage(batch=batch, number=number, file=batch_file, source_index=index))
             ScanBatchPage.objects.bulk_create(pages, batch_size=500)
+            logger.info("scan batch received id=%s pages=%s source=%s", batch.pk, batch.page_count, source)
             _enqueue(batch.pk)
     except BaseException:
         for stored in saved:
             with contextlib.suppress(Exception):
                 default_storage.delete(stored)
         raise
-    logger.info("scan batch received id=%s pages=%s source=%s", batch.pk, batch.page_count, source)
     return batch
 
 
@@ -303,7 +303,7 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
             if sheet.kind == codes.Kind.CONTENT and reading.looks_like_sheet(image):
                 # One of our sheets, it seems, but nothing read at the modest resolution: look closer once.
                 sharper = reader.render(page.source_index, settings.SCAN_BARCODE_DPI * 2)
-                found = reading.read_codes(sharper) or found
+                found = reading.read_codes(sharper, thorough=True) or found
                 sheet = codes.classify(found)
                 del sharper
                 if sheet.kind == codes.Kind.CONTENT:

@@ -57,7 +57,9 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as e:
             form.add_error("files", str(e.message))
         else:
-            messages.success(request, _("The stack is being read. Pages appear in their cases as they are routed."))
+            batch.refresh_from_db(fields=["status"])
+            if batch.in_progress:
+                messages.success(request, _("The stack is being read. Pages go to their cases as they are routed."))
             return redirect("frontoffice:batch-detail", pk=batch.pk)
     return render(
         request,
@@ -94,16 +96,19 @@ def _unrouted_groups(pages: list[ScanBatchPage]) -> list[dict]:
 def _detail_context(request: HttpRequest, batch) -> dict:
     pages = selectors.scan_batch_pages(batch=batch)
     counts = selectors.scan_batch_counts(batch=batch)
+    unsorted = selectors.scan_batch_unsorted_documents(batch=batch) if not batch.in_progress else []
+    for document in unsorted:  # the pages beside the form, so the clerk sees what the document is
+        document.batch_pages = [p for p in pages if p.document_id == document.pk and p.status == P.ROUTED]
     return {
         "batch": batch,
         "pages": pages,
         "counts": counts,
         "groups": _unrouted_groups(pages),
-        "unsorted": selectors.scan_batch_unsorted_documents(batch=batch) if not batch.in_progress else [],
+        "unsorted": unsorted,
         "document_types": list(DocumentType.objects.all()),
         "open_cases": selectors.cases_accepting_documents(
             user=request.user, community_id=batch.front_office.community_id
-        ).only("number")[:200]
+        ).values_list("number", flat=True)[:200]
         if counts[P.UNROUTED]
         else [],
         "can_act": batch.front_office.community_id in access_for(request.user).clerk_community_ids,

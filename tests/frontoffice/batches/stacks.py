@@ -73,7 +73,7 @@ def jpeg(im: Image.Image, quality: int = 80) -> bytes:
     return out.getvalue()
 
 
-def stack_pdf(images: list[Image.Image]) -> bytes:
+def stack_pdf(images) -> bytes:
     """A scanner's PDF: one JPEG per page at 200 dpi."""
     return img2pdf.convert([jpeg(im) for im in images], layout_fun=img2pdf.get_fixed_dpi_layout_fun((DPI, DPI)))
 
