@@ -182,7 +182,6 @@ def main() -> None:
     from unittest import mock
 
     from django.core.files import File
-    from django.core.files.storage import default_storage
     from django.db import connection
 
     from cases.models import Page
@@ -202,7 +201,7 @@ def main() -> None:
     if not args.process_pages:
         patches.append(mock.patch("frontoffice.tasks.process_page.delay"))
     if args.remote_storage:
-        patches.append(mock.patch.object(type(default_storage._wrapped), "path", side_effect=NotImplementedError))
+        patches.append(mock.patch("frontoffice.batches.services._local_path", services._copy_to_scratch))
     for p in patches:
         p.start()
 

@@ -267,10 +267,14 @@ def _local_path(name: str, scratch: Path, position: int) -> Path:
     try:
         return Path(default_storage.path(name))
     except NotImplementedError:
-        path = scratch / f"stack-{position}"
-        with default_storage.open(name, "rb") as source:
-            reading.copy_to(source, path)
-        return path
+        return _copy_to_scratch(name, scratch, position)
+
+
+def _copy_to_scratch(name: str, scratch: Path, position: int) -> Path:
+    path = scratch / f"stack-{position}"
+    with default_storage.open(name, "rb") as source:
+        reading.copy_to(source, path)
+    return path
 
 
 def _open_files(batch: ScanBatch, scratch: Path) -> dict[int, reading.StackReader]:
@@ -402,6 +406,8 @@ def _route(batch: ScanBatch, readers: dict[int, reading.StackReader], scratch: P
     for group_pages in groups.values():
         _route_group(batch, group_pages, readers, scratch, by=batch.created_by)
         holder.beat()
+    # A case deleted since the plan leaves its pages without a target: they wait for the clerk like any other.
+    batch.pages.filter(status=P.READ).update(status=P.UNROUTED, reason=R.UNKNOWN_CASE)
 
 
 def _pieces(

@@ -39,6 +39,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         {
             "batches": selectors.scan_batch_list(user=request.user)[:LIST_LIMIT],
             "form": UploadForm(front_offices=front_offices),
+            "can_upload": bool(front_offices),
             "inboxes": [(fo, inbox.inbox_path(fo)) for fo in front_offices],
             "document_types": DocumentType.objects.all(),
         },
@@ -67,6 +68,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
         {
             "batches": selectors.scan_batch_list(user=request.user)[:LIST_LIMIT],
             "form": form,
+            "can_upload": bool(front_offices),
             "inboxes": [(fo, inbox.inbox_path(fo)) for fo in front_offices],
             "document_types": DocumentType.objects.all(),
         },

@@ -231,3 +231,14 @@ def test_a_stack_missing_from_storage_fails_the_batch_and_retry_reads_it_again(w
 
 def test_sample_files_exist():
     assert (BATCHES / "patch-code-t.pdf").exists()
+
+
+def test_every_batch_setting_is_documented_in_env_example():
+    import re
+
+    from django.conf import settings as django_settings
+
+    source = (Path(django_settings.BASE_DIR) / "config" / "settings.py").read_text()
+    names = set(re.findall(r'env(?:_int)?\("(SCAN_[A-Z_]+)"', source))
+    example = (Path(django_settings.BASE_DIR) / ".env.example").read_text()
+    assert names and all(f"{name}=" in example for name in names)

@@ -160,3 +160,9 @@ def test_the_cover_sheet_button_for_the_case_page(world):
     case = make_case(world)
     html = render_to_string("frontoffice/batches/partials/cover_sheet_button.html", {"case": case})
     assert reverse("frontoffice:case-cover-sheet", args=[case.pk]) in html
+
+
+def test_a_supervisor_reads_the_batches_but_has_no_upload_form(client, world):
+    client.force_login(world.supervisor_a)
+    html = client.get(reverse("frontoffice:batch-list")).content.decode()
+    assert "Only a front-office clerk uploads stacks." in html and "multipart/form-data" not in html
