@@ -265,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ScanBatchStatusEnum": "frontoffice.models.ScanBatch.Status",
+        "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------------------------------

@@ -137,6 +137,11 @@ def test_separator_sheets_name_their_type_and_the_plain_one_is_patch_t(world):
 
 
 def test_the_schema_describes_the_batch_endpoints(world):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO())
     response = client_for(world.clerk_a).get("/api/schema/?format=json")
     paths = response.json()["paths"]
     assert {"/api/v1/scan-batches/", "/api/v1/scan-batches/{id}/", "/api/v1/cases/{id}/cover-sheet/"} <= set(paths)

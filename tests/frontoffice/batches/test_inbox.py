@@ -149,8 +149,8 @@ def test_an_import_interrupted_mid_way_is_finished_once(world, monkeypatch, sett
     assert ScanBatch.objects.count() == 1
     assert case.documents.count() == 1 and case.documents.get().pages.count() == 1
     assert files_in(path / "processed") == ["stack.pdf"] and files_in(path / "working") == []
-    folder_copies = [n for n in stored_files(media_root) if n.startswith("scan-batches/folder/")]
-    assert len(folder_copies) <= 1  # never a second copy of the stack
+    # Stored once under its checksum, deleted once every page was routed: no orphan copy of the stack is left.
+    assert [n for n in stored_files(media_root) if n.startswith("scan-batches/folder/")] == []
 
 
 def test_watch_scans_once_creates_the_folders_and_imports(world, capsys):
@@ -234,4 +234,6 @@ def test_a_process_killed_by_sigkill_mid_import_loses_nothing_and_imports_once(w
     assert ScanBatch.objects.count() == 1
     assert case.documents.count() == 1
     assert files_in(path / "processed") == ["stack.pdf"]
-    assert len([n for n in stored_files(media_root) if n.startswith("scan-batches/folder/")]) == 1
+    # The stack was stored once under its checksum (the killed attempt's copy replaced, not doubled), and deleted
+    # once every page was in its case: no orphan is left behind.
+    assert [n for n in stored_files(media_root) if n.startswith("scan-batches/folder/")] == []
