@@ -17,6 +17,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -231,6 +232,12 @@ def batch_process(*, batch_id: int) -> ScanBatch | None:
     except BatchTaken:
         logger.warning("scan batch id=%s taken over by another worker; stopping", batch.pk)
         return None
+    except SoftTimeLimitExceeded:
+        # Out of time for one task, not failed: let go and continue in a fresh task from the next page.
+        ScanBatch.objects.filter(pk=batch.pk, worker=token).update(worker="")
+        transaction.on_commit(partial(_continue, batch.pk))
+        logger.info("scan batch id=%s continues in a new task", batch.pk)
+        return None
     except Exception as e:
         logger.exception("scan batch id=%s failed", batch.pk)
         ScanBatch.objects.filter(pk=batch.pk, worker=token).update(
@@ -244,6 +251,12 @@ def batch_process(*, batch_id: int) -> ScanBatch | None:
     _delete_originals(batch)
     logger.info("scan batch done id=%s pages=%s", batch.pk, batch.page_count)
     return batch
+
+
+def _continue(batch_id: int) -> None:
+    from frontoffice.batches.tasks import process_scan_batch
+
+    process_scan_batch.delay(batch_id=batch_id)
 
 
 def _scratch_root() -> str:

@@ -242,3 +242,27 @@ def test_every_batch_setting_is_documented_in_env_example():
     names = set(re.findall(r'env(?:_int)?\("(SCAN_[A-Z_]+)"', source))
     example = (Path(django_settings.BASE_DIR) / ".env.example").read_text()
     assert names and all(f"{name}=" in example for name in names)
+
+
+def test_a_batch_out_of_time_continues_in_a_new_task_where_it_stopped(world, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from frontoffice.batches import reading
+
+    case = make_case(world)
+    batch = accept(world, [pdf_upload([cover(case), content(), content()])])
+    real_read = reading.read_codes
+    reads = []
+
+    def slow(image, **kwargs):
+        reads.append(1)
+        if len(reads) == 2:
+            raise SoftTimeLimitExceeded
+        return real_read(image, **kwargs)
+
+    monkeypatch.setattr(reading, "read_codes", slow)
+    with committed():  # the continuation is enqueued on commit and runs (eagerly) from page 2
+        assert services.batch_process(batch_id=batch.pk) is None
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.pages_read == 3
+    assert case.documents.get().pages.count() == 2
