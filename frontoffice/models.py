@@ -118,6 +118,7 @@ class ScanBatchPage(models.Model):
         AMBIGUOUS = "ambiguous", _("The cover sheet names several cases")
         UNREADABLE_SHEET = "unreadable_sheet", _("After a sheet whose codes could not be read")
         REFUSED = "refused", _("The case refused the pages")
+        DAMAGED = "damaged", _("A page of this document is damaged in the scanned file")
 
     batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="pages")
     number = models.PositiveIntegerField(help_text="1-based position in the stack.")

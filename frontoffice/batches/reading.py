@@ -18,7 +18,7 @@ import pypdfium2.raw as pdfium_c
 import zxingcpp
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, ImageStat, TiffImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageStat, TiffImagePlugin
 
 from cases.exceptions import FileRejected
 from frontoffice import processing
@@ -131,7 +131,7 @@ def _image_frames(f: IO[bytes], name: str) -> int:
         return frames
     except Image.DecompressionBombError:
         raise FileRejected(_("“%(name)s” is too large an image to process.") % {"name": name}) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except Exception:  # Pillow's parsers raise many kinds (OSError, TypeError, KeyError, struct.error…)
         raise FileRejected(_("“%(name)s” is damaged or not a readable image.") % {"name": name}) from None
     finally:
         f.seek(0)

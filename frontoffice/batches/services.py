@@ -458,7 +458,16 @@ def _route_group(
     if from_plan:
         document_type = group_pages[0].document_type
     ids = [p.pk for p in group_pages]
-    pieces = _pieces(group_pages, readers, scratch)
+    try:
+        pieces = _pieces(group_pages, readers, scratch)
+    except Exception as e:  # a frame that cannot be decoded cannot be cut out: the clerk decides
+        logger.warning("scan batch id=%s pages cannot be cut out: %s", batch.pk, type(e).__name__)
+        if not from_plan:
+            raise FileRejected(
+                _("One of these pages is damaged in the scanned file and cannot be put into a case; discard it.")
+            ) from None
+        ScanBatchPage.objects.filter(pk__in=ids).update(status=P.UNROUTED, reason=R.DAMAGED)
+        return None
     handles = [open(piece.path, "rb") for piece in pieces]  # noqa: SIM115 - closed below, after document_add
     try:
         uploads = []

@@ -82,3 +82,37 @@ def test_a_cover_sheet_before_many_qr_codes_makes_one_document(world):
     batch = run_batch(world.fo_a, world.clerk_a, [cover_pdf, sample("many-qr-codes.pdf")])
     assert [d.pages.count() for d in case.documents.all()] == [3]
     assert batch.pages.filter(status="routed").count() == 3
+
+
+SCANS = [
+    "multi-page-images.tiff",
+    "multi-page-images-alpha.tiff",
+    "multi-page-mixed.pdf",
+    "rotated.pdf",
+    "signed.pdf",
+    "with-form.pdf",
+    "test_with_bom.pdf",
+    "damaged-recoverable.pdf",
+    "simple.heic",
+    "simple-alpha.png",
+    "simple.gif",
+    "simple-no-dpi.png",
+]
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_every_kind_of_scan_behind_a_cover_sheet_reaches_the_case(world, name):
+    """The front office's sample scans (multi-frame TIFF with alpha, rotated, signed, damaged-but-recoverable
+    PDFs, HEIC, palette GIF…) as the papers of one applicant: all their pages reach the case, none is lost."""
+    from tests.frontoffice.batches.stacks import SAMPLES
+
+    case = make_case(world)
+    cover_pdf = uploaded(stack_pdf([cover(case)]), "cover.pdf")
+    scan = uploaded((SAMPLES / "scans" / name).read_bytes(), name)
+    batch = run_batch(world.fo_a, world.clerk_a, [cover_pdf, scan])
+
+    assert batch.status == "done"
+    kept = batch.page_count - 1
+    assert batch.pages.filter(status="routed").count() == kept
+    assert case.documents.get().pages.count() == kept
+    assert not case.documents.get().pages.exclude(status="ready").exists()

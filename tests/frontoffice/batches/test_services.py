@@ -266,3 +266,51 @@ def test_a_batch_out_of_time_continues_in_a_new_task_where_it_stopped(world, mon
     batch.refresh_from_db()
     assert batch.status == "done" and batch.pages_read == 3
     assert case.documents.get().pages.count() == 2
+
+
+def test_a_decompression_bomb_is_refused_before_anything_is_stored(world, settings):
+    import io
+
+    from PIL import Image
+
+    settings.UPLOAD_MAX_PIXELS = 4_000_000
+    out = io.BytesIO()
+    Image.new("1", (3000, 3000), 1).save(out, "PNG")  # tiny file, 9 million pixels
+    with pytest.raises(FileRejected, match="too large an image"):
+        accept(world, [uploaded(out.getvalue(), "bomb.png")])
+    assert not ScanBatch.objects.exists()
+
+
+def test_a_cut_short_tiff_is_refused_clearly_and_a_corrupt_frame_loses_nothing(world):
+    """A TIFF cut short (its frame list unreadable) is refused at upload with a clear message, never a crash. A
+    TIFF whose frame data is garbled is accepted (frames are counted, not decoded, on upload) and every page ends
+    up routed, dropped or waiting: nothing is lost."""
+    from tests.frontoffice.batches.stacks import stack_tiff
+
+    case = make_case(world)
+    tiff = stack_tiff([cover(case), content(), content()])
+    with pytest.raises(FileRejected, match="damaged"):
+        accept(world, [uploaded(tiff[: len(tiff) - 40_000], "cut.tif")])
+
+    import io
+
+    from PIL import Image
+
+    frames = Image.open(io.BytesIO(tiff))
+    frames.seek(2)
+    start = frames.tag_v2[273][0] + 200  # inside the last frame's pixel data (StripOffsets), not its header
+    garbled = bytearray(tiff)
+    garbled[start : start + 3000] = bytes(range(256)) * 11 + bytes(184)
+    batch = run_batch(world.fo_a, world.clerk_a, [uploaded(bytes(garbled), "garbled.tif")])
+    assert batch.status == "done" and batch.page_count == 3
+    assert [(p.status, p.reason) for p in batch.pages.all()] == [
+        ("dropped", ""),
+        ("unrouted", "damaged"),
+        ("unrouted", "damaged"),
+    ]
+    assert batch.pages.get(number=3).detail  # "could not be rendered; kept as it is"
+    with pytest.raises(FileRejected, match="damaged"):
+        services.batch_pages_assign(batch=batch, numbers=[2, 3], case=case, document_type=None, by=world.clerk_a)
+    services.batch_pages_assign(batch=batch, numbers=[2], case=case, document_type=None, by=world.clerk_a)
+    assert services.batch_pages_discard(batch=batch, numbers=[3], by=world.clerk_a) == 1
+    assert case.documents.get().pages.count() == 1
