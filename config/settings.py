@@ -238,6 +238,30 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-close-ended-months": {"task": "payments.close_ended_months", "schedule": crontab(minute=30, hour=0)},
 }
 
+# --- Batch scanning (frontoffice.batches; docs/api-batches.md) ---------------------------------------------------
+SCAN_BATCH_MAX_PAGES = env_int("SCAN_BATCH_MAX_PAGES", 1000)
+SCAN_BATCH_MAX_BYTES = env_int("SCAN_BATCH_MAX_BYTES", 500 * 1024 * 1024)
+# Pages are rendered this small to read barcodes: enough for our sheets and PATCH-T, a quarter of 300 dpi's work.
+SCAN_BARCODE_DPI = env_int("SCAN_BARCODE_DPI", 150)
+# A long document is handed to its case in files of at most this many pages (each within UPLOAD_MAX_BYTES).
+SCAN_BATCH_PIECE_PAGES = env_int("SCAN_BATCH_PIECE_PAGES", 50)
+SCAN_BATCH_TASK_TIME_LIMIT = env_int("SCAN_BATCH_TASK_TIME_LIMIT", 3600)
+# A batch whose worker has not reported for this long is taken over by another worker.
+SCAN_BATCH_STALE_SECONDS = env_int("SCAN_BATCH_STALE_SECONDS", 300)
+# Where pages cut out for cases are written while a batch is routed (default: the system's temporary folder).
+SCAN_SCRATCH_DIR = env("SCAN_SCRATCH_DIR")
+SCAN_SCRATCH_MAX_AGE_SECONDS = env_int("SCAN_SCRATCH_MAX_AGE_SECONDS", 6 * 60 * 60)
+# Scanner inboxes: <root>/<front-office code>/ unless the front office names its own folder.
+SCAN_INBOX_ROOT = Path(env("SCAN_INBOX_ROOT", str(VAR_DIR / "scan-inbox")))
+SCAN_INBOX_POLL_SECONDS = env_int("SCAN_INBOX_POLL_SECONDS", 30)
+# A claimed file left in working/ this long belonged to a worker that died; another worker finishes it.
+SCAN_INBOX_STALE_SECONDS = env_int("SCAN_INBOX_STALE_SECONDS", 900)
+CELERY_BEAT_SCHEDULE["poll-scan-inboxes"] = {
+    "task": "frontoffice.poll_scan_inboxes",
+    "schedule": float(SCAN_INBOX_POLL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["resume-scan-batches"] = {"task": "frontoffice.resume_scan_batches", "schedule": 300.0}
+
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -268,6 +292,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
         "PageStatusEnum": "cases.models.Page.Status",
+        "ScanBatchStatusEnum": "frontoffice.models.ScanBatch.Status",
+        "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
     },
 }
 

@@ -6,6 +6,7 @@ kernel's exception handler. Back-office actions on cases (claim, decide, ...) ar
 """
 
 from django.http import Http404, HttpResponse
+from django.urls import include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -314,4 +315,4 @@ def _key(request) -> str | None:
 router = SimpleRouter()
 router.register("applicants", ApplicantViewSet, basename="applicant")
 router.register("cases", CaseViewSet, basename="case")
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("", include("frontoffice.batches.api"))]

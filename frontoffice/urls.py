@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from frontoffice import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("pages/<int:pk>/<slug:action>/", views.page_action, name="page-action"),
     path("documents/<int:pk>/type/", views.document_set_type, name="document-set-type"),
     path("register/", views.transfer_register, name="transfer-register"),
+    path("", include("frontoffice.batches.urls")),
 ]
