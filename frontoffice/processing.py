@@ -176,7 +176,7 @@ def _check_image(f: IO[bytes], name: str, size: int) -> tuple[int, Ready | None]
         raise
     except Image.DecompressionBombError:
         raise _bomb(name) from None
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError):
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError):
         raise FileRejected(_("“%(name)s” is damaged or truncated.") % {"name": name}) from None
     finally:
         # Not im.close(): that would close the caller's file, which is still to be stored.

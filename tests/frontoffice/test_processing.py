@@ -301,3 +301,18 @@ def test_sniffing_ignores_the_name(world):
     assert processing.sniff(b"GIF89a....") == "image/gif"
     assert processing.sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"
     assert processing.sniff(b"PK\x03\x04") is None
+
+
+def test_a_cut_short_multi_frame_tiff_is_refused_not_a_crash(world, media_root):
+    frames = [Image.new("L", (400, 560), shade) for shade in (40, 120, 200)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
+    whole = buffer.getvalue()
+    case = make_case(world)
+    for cut in (len(whole) - 200, len(whole) // 2, 300):
+        with pytest.raises(FileRejected):
+            front.document_add(
+                case=case, document_type=None, files=[front.uploaded(whole[:cut], "cut.tif")], by=world.clerk_a
+            )
+    assert not SourceFile.objects.filter(case=case).exists()
+    assert stored_files(media_root) == []
