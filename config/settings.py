@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Cases and pages both have a "status"; name their choice sets apart.
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.models.Case.Status", "PageStatusEnum": "cases.models.Page.Status"},
 }
 
 # --- Security -----------------------------------------------------------------------------------------------------
