@@ -130,14 +130,18 @@ class QueueView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return selectors.queue_base(user=self.request.user)
+        return selectors.queue_base(user=self.request.user).select_related("back_office")  # the serializer shows it
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": getattr(self, "today", None) or selectors.Today.now()}
 
     def list(self, request, *args, **kwargs):
         self.paginator.counts = QueueCountsSerializer(selectors.queue_counts(user=request.user, today=self.today)).data
-        return super().list(request, *args, **kwargs)
+        queue = self.filter_queryset(self.get_queryset())
+        # The page's ids from the index alone, then the rows by id (a deep page stays cheap; see the queue page).
+        ids = list(self.paginate_queryset(queue.values_list("pk", flat=True)))
+        rows = {case.pk: case for case in queue.order_by().filter(pk__in=ids)}
+        return self.get_paginated_response(self.get_serializer([rows[pk] for pk in ids], many=True).data)
 
     @extend_schema(tags=TAGS, operation_id="queue_list", responses={200: QueueCaseSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):

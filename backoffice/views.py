@@ -67,7 +67,12 @@ def _board(request: HttpRequest, today: selectors.Today) -> dict:
 
 
 def _page(request: HttpRequest, qs, today: selectors.Today):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    """One page of a case list. The page's ids come first from the index alone (a deep page of a queue of thousands
+    stays cheap); the rows with what they show are then read by id."""
+    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = {case.pk: case for case in qs.order_by().filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids]
     for case in page.object_list:
         case.mark = today.mark(case)
     return page

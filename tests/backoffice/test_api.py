@@ -14,6 +14,7 @@ from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 S = Case.Status
+QUEUE_QUERIES = 8
 ACTIONS = [
     "claim",
     "release",
@@ -56,6 +57,16 @@ def test_the_queue_filters_and_pages(world, api):
     assert client.get("/api/v1/queue/", {"front_office": world.fo_b.pk, "channel": "in_person"}).json()["count"] == 1
     page = client.get("/api/v1/queue/", {"page_size": 2}).json()
     assert page["count"] == 4 and len(page["results"]) == 2 and page["next"]
+
+
+def test_the_queue_costs_the_same_queries_for_few_or_many_cases(world, api, django_assert_max_num_queries):
+    queued(world, 2)
+    client = api(world.head)
+    with django_assert_max_num_queries(QUEUE_QUERIES) as few:
+        assert client.get("/api/v1/queue/").status_code == 200
+    queued(world, 15, community="b")
+    with django_assert_max_num_queries(len(few)):
+        assert len(client.get("/api/v1/queue/").json()["results"]) == 17
 
 
 def test_bad_queue_filters_are_400_with_a_code(world, api):

@@ -15,7 +15,7 @@ from tests.factories import add_document, make_case, upload
 
 pytestmark = pytest.mark.django_db
 S = Case.Status
-QUEUE_QUERIES = 13
+QUEUE_QUERIES = 14
 REVIEW_QUERIES = 17
 
 
