@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -164,12 +164,9 @@ def _detail(request, pk: int) -> Response:
     },
 )
 @api_view(["POST"])
+@permission_classes([permissions.IsAuthenticated, IsBackOffice])
 def claim_next(request):
     """Take the next case of my back office's queue: it comes back `in_review`, assigned to me."""
-    if not access_for(request.user).is_back:
-        return Response(
-            {"code": "not_permitted", "detail": str(IsBackOffice.message)}, status=status.HTTP_403_FORBIDDEN
-        )
     case = services.case_claim_next(by=request.user)
     if case is None:
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -50,8 +50,11 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
+    # Measure as production runs: no query log, no template debugging (DEBUG=1 only lets the settings load).
+    settings.DEBUG = False
     call_command("migrate", verbosity=0)
 
 
@@ -242,12 +245,15 @@ def built(n_cases: int) -> bool:
 # --- Claiming -----------------------------------------------------------------------------------------------------
 
 
-def claimer(username: str, claims: int, pause_ms: float, start, results) -> None:
+def claimer(username: str, claims: int, pause_ms: float, api: bool, start, results) -> None:
     """One specialist in their own process and connection: warm up, wait for the others, claim ``claims`` times
-    (with a random pause of 0…2×``pause_ms`` between claims, or none)."""
+    (with a random pause of 0…2×``pause_ms`` between claims, or none) — by calling the service, or with ``api`` by
+    POSTing to /api/v1/queue/claim-next/ through Django's test client (the whole request: authentication, the
+    service, the case in full as JSON)."""
     import random
 
     from django.db import connection
+    from django.test import Client
 
     from backoffice.services import case_claim_next
     from cases.access import access_for
@@ -255,24 +261,35 @@ def claimer(username: str, claims: int, pause_ms: float, start, results) -> None
 
     user = User.objects.get(username=username)
     access_for(user)  # memberships read once, as in a request
+    client = Client(HTTP_HOST="127.0.0.1")
+    if api:
+        client.force_login(user)
     connection.ensure_connection()
+
+    def claim_one() -> int | None:
+        if not api:
+            case = case_claim_next(by=user)
+            return case.pk if case else None
+        response = client.post("/api/v1/queue/claim-next/")
+        return response.json()["id"] if response.status_code == 200 else None
+
     start.wait()
     took, taken = [], []
     began = time.perf_counter()
     for _ in range(claims):
         t = time.perf_counter()
-        case = case_claim_next(by=user)
+        pk = claim_one()
         took.append(time.perf_counter() - t)
-        if case is None:
+        if pk is None:
             break
-        taken.append(case.pk)
+        taken.append(pk)
         if pause_ms:
             time.sleep(random.uniform(0, 2 * pause_ms) / 1000)
     results.put((took, taken, began, time.perf_counter()))
     connection.close()
 
 
-def claim_round(label: str, usernames: list[str], claims: int, pause_ms: float = 0) -> dict:
+def claim_round(label: str, usernames: list[str], claims: int, pause_ms: float = 0, api: bool = False) -> dict:
     from django.db import connections
 
     from cases.models import Case, CaseEvent
@@ -281,7 +298,7 @@ def claim_round(label: str, usernames: list[str], claims: int, pause_ms: float =
     ctx = mp.get_context("fork")
     start = ctx.Barrier(len(usernames))
     results = ctx.Queue()
-    procs = [ctx.Process(target=claimer, args=(u, claims, pause_ms, start, results)) for u in usernames]
+    procs = [ctx.Process(target=claimer, args=(u, claims, pause_ms, api, start, results)) for u in usernames]
     for p in procs:
         p.start()
     got = [results.get(timeout=600) for _ in procs]
@@ -403,6 +420,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100, help="claims per claimer and round")
     parser.add_argument("--requests", type=int, default=200, help="requests per page measured")
     parser.add_argument("--pause", type=float, default=100, help="mean pause (ms) between claims, paced round")
+    parser.add_argument("--api-pause", type=float, default=1000, help="mean pause (ms) between claims, API round")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
@@ -428,6 +446,13 @@ def main() -> None:
         ),
         claim_round(f"{args.claimers} claimers, one back office, flat out", spec, args.claims),
         claim_round(
+            f"{args.claimers} claimers through the API, one back office, ~{args.api_pause} ms between claims",
+            spec,
+            args.claims // 2,
+            pause_ms=args.api_pause,
+            api=True,
+        ),
+        claim_round(
             f"{args.claimers} claimers, {args.claimers} back offices, flat out",
             [f"bench-solo-{n}" for n in range(args.claimers)],
             args.claims,
@@ -435,7 +460,7 @@ def main() -> None:
     ]
     vacuum()
     print()
-    print("claim-next (the service call, one transaction each; each claimer in its own process and connection)")
+    print("claim-next (each claimer in its own process and connection; the service call unless it says API)")
     print(table(claims))
     print()
     print("pages (Django test client in one process: the whole request, templates included)")

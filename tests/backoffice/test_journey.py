@@ -40,6 +40,16 @@ def submitted_case(world) -> Case:
     return front.case_submit(case=case, by=clerk)
 
 
+def wait_for_image(page, seconds: float = 10) -> None:
+    """Until the viewer's image has loaded (polled from here: the page's CSP rightly forbids eval, which
+    ``wait_for_function`` needs)."""
+    for _ in range(int(seconds * 20)):
+        if page.evaluate("() => { const i = document.getElementById('viewer-image'); return !!i && i.complete; }"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page image did not load")
+
+
 @pytest.fixture
 def browser_page(chromium_path, monkeypatch):
     from playwright.sync_api import sync_playwright
@@ -71,7 +81,7 @@ def test_reviewer_journey(world, live_server, browser_page):
     page.click("main form button[type=submit]")
     page.goto(f"{live_server.url}/back/")
     assert case.number in page.content()
-    page.screenshot(path=str(SHOTS / "01-queue.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "01-queue.png"), full_page=True, caret="initial")
 
     # Take next: the case opens, in review, mine.
     page.click("form.take-next button")
@@ -88,16 +98,16 @@ def test_reviewer_journey(world, live_server, browser_page):
     page.click("#viewer-next")
     assert page.locator("#viewer-caption").inner_text().startswith(f"4 / {pages_total}")
     page.click(".strip .page-link >> nth=5")
-    page.wait_for_function("document.getElementById('viewer-image').complete")
-    page.screenshot(path=str(SHOTS / "02-paging.png"))
+    wait_for_image(page)
+    page.screenshot(path=str(SHOTS / "02-paging.png"), caret="initial")
     page.keyboard.press("r")
     assert "rotate(90deg)" in page.get_attribute("#viewer-image", "style")
-    page.screenshot(path=str(SHOTS / "03-rotated.png"))
+    page.screenshot(path=str(SHOTS / "03-rotated.png"), caret="initial")
     width = page.evaluate("document.getElementById('viewer-image').getBoundingClientRect().width")
     page.keyboard.press("+")
     page.keyboard.press("+")
     assert page.evaluate("document.getElementById('viewer-image').getBoundingClientRect().width") > width
-    page.screenshot(path=str(SHOTS / "04-zoomed.png"))
+    page.screenshot(path=str(SHOTS / "04-zoomed.png"), caret="initial")
     page.keyboard.press("0")
     page.click(".strip .page-link >> nth=-1")
     assert page.locator("#viewer-caption").inner_text().startswith(f"{pages_total} / {pages_total}")
@@ -108,12 +118,12 @@ def test_reviewer_journey(world, live_server, browser_page):
 
     # Ask the front office for a better income certificate.
     income = world.service.checklist.get(document_types__code="income")
-    page.click("text=Request information from the front office")
+    page.click("details:has(#form-request-info) > summary")
     page.check(f"#form-request-info input[name=items][value='{income.pk}']")
     page.fill("#form-request-info textarea[name=message]", "The income certificate is cut off: rescan page 2.")
     page.click("#form-request-info button[type=submit]")
     page.wait_for_selector("h1 .badge.needs_info")
-    page.screenshot(path=str(SHOTS / "05-information-requested.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "05-information-requested.png"), full_page=True, caret="initial")
     assert InboxMessage.objects.filter(case=case, kind=InboxMessage.Kind.NEEDS_INFO).exists()
 
     # The clerk adds the page and resubmits (the front office's services).
@@ -130,13 +140,13 @@ def test_reviewer_journey(world, live_server, browser_page):
     assert page.locator(".strip .page-link").count() == pages_total + 1
     page.click("#form-accept button")
     page.wait_for_selector("#form-decide", state="attached")
-    page.click("text=Decide")
+    page.click("details:has(#form-decide) > summary")
     page.check("#form-decide input[name=decision][value=granted]")
     assert page.locator("#form-decide [data-grounds]").is_hidden()  # a grant cites no refusal grounds
     page.fill("#form-decide textarea[name=reason]", "Income below the guaranteed minimum; entitled.")
     page.click("#form-decide button[type=submit]")
     page.wait_for_selector("h1 .badge.decided")
-    page.screenshot(path=str(SHOTS / "06-granted.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "06-granted.png"), full_page=True, caret="initial")
     case.refresh_from_db()
     assert (case.status, case.decision, case.assignee) == (S.DECIDED, "granted", world.specialist)
     assert case.accepted_at is not None
@@ -146,7 +156,7 @@ def test_reviewer_journey(world, live_server, browser_page):
     page.reload()
     assert page.locator("h1 .badge.closed").count() == 1
     assert page.locator(".timeline li").count() == case.events.count()
-    page.screenshot(path=str(SHOTS / "07-closed.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "07-closed.png"), full_page=True, caret="initial")
     assert InboxMessage.objects.filter(case=case, kind=InboxMessage.Kind.DECIDED).exists()
     assert not page.problems, page.problems  # no script errors, no CSP violations
 
