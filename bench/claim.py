@@ -264,6 +264,7 @@ def claimer(username: str, claims: int, pause_ms: float, api: bool, start, resul
     client = Client(HTTP_HOST="127.0.0.1")
     if api:
         client.force_login(user)
+        client.get("/api/v1/queue/", {"page_size": 1})  # a warm worker: URLs resolved, DRF and serializers loaded
     connection.ensure_connection()
 
     def claim_one() -> int | None:
@@ -429,7 +430,8 @@ def main() -> None:
     from django.db import connection
 
     version = connection.cursor().connection.info.server_version
-    print(f"PostgreSQL {version}, database {connection.settings_dict['NAME']}")
+    print(f"PostgreSQL {version}, database {connection.settings_dict['NAME']}, {os.cpu_count()} CPUs")
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if args.rebuild or not built(args.cases):
         build(args.cases, args.back_offices, args.communities, args.claimers)
     else:
@@ -465,6 +467,7 @@ def main() -> None:
     print()
     print("pages (Django test client in one process: the whole request, templates included)")
     print(table(pages(args.requests)))
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
