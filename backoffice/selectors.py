@@ -197,6 +197,11 @@ class Review:
     colleagues: list[User] = field(default_factory=list)
 
     @property
+    def requested_item_ids(self) -> set[int]:
+        """Checklist items the back office has asked for and the front office has not yet answered."""
+        return {i.pk for r in self.info_requests if r.answered_at is None for i in r.items.all()}
+
+    @property
     def open_duplicates(self) -> list[Case]:
         """Other open cases of the same applicant for the same service (shown to the reviewer)."""
         return [c for c in self.earlier if c.service_type_id == self.case.service_type_id and c.is_open]

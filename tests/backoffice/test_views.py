@@ -270,6 +270,8 @@ def test_claim_accept_request_info_from_the_page(world, client):
     request = InfoRequest.objects.get(case=case)
     assert list(request.items.all()) == [income]
     assert InboxMessage.objects.get(case=case).kind == InboxMessage.Kind.NEEDS_INFO
+    page = client.get(reverse("backoffice:case", args=[case.pk]))
+    assert page.context["review"].requested_item_ids == {income.pk}  # marked in the checklist
 
 
 def test_a_refusal_without_grounds_comes_back_with_the_reason(world, client):
