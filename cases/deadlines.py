@@ -57,3 +57,20 @@ def extend_for_pause(service: ServiceType, due: date, paused_on: date, resumed_o
 def front_office_submit_limit(opened_on: date) -> date:
     """The last day the front office may pass a package on (3 working days by law)."""
     return add_days(opened_on, settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS, working=True)
+
+
+def due_soon_until(today: date) -> date:
+    """The last due date that still counts as "due soon" on ``today`` (``DUE_SOON_DAYS`` working days ahead)."""
+    return add_days(today, settings.DUE_SOON_DAYS, working=True)
+
+
+def due_mark(due: date | None, *, today: date, soon_until: date, paused: bool = False) -> str:
+    """``"overdue"`` (due before today), ``"due_soon"`` (due by ``soon_until``) or ``""``. A case whose clock is
+    paused while it waits on the front office is neither: its due date moves on when it comes back."""
+    if due is None or paused:
+        return ""
+    if due < today:
+        return "overdue"
+    if due <= soon_until:
+        return "due_soon"
+    return ""
