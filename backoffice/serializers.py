@@ -3,7 +3,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.api.serializers import CaseSerializer
+from cases.api.serializers import (
+    CaseSerializer,
+    ErrorSerializer,  # noqa: F401 - re-exported for backoffice.api
+)
 from cases.models import Case
 
 
@@ -27,12 +30,6 @@ class QueueCountsSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     mine = serializers.IntegerField(help_text="Cases I hold (in review, waiting on the front office, my refusals).")
     refusals_pending = serializers.IntegerField(help_text="Refusals waiting for my signature (heads).")
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable: transition_not_allowed, case_held_by_another, …")
-    detail = serializers.CharField(help_text="A human message in the user's language.")
-    field = serializers.CharField(required=False, help_text="The input field at fault (400 only).")
 
 
 class ReasonInputSerializer(serializers.Serializer):

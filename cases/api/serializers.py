@@ -168,3 +168,4 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Machine-readable, e.g. transition_not_allowed, file_rejected.")
     detail = serializers.CharField(help_text="A message for people, in the user's language.")
+    field = serializers.CharField(required=False, help_text="The input field at fault (some 400s).")

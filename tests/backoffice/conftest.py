@@ -1,10 +1,14 @@
 """Helpers for the back office's tests."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from cases.models import Case
+from payments.services import fee_rate_create
 from tests.factories import RegionFactory, make_case
 
 
@@ -13,6 +17,13 @@ def _short_region_codes():
     """``RegionFactory`` codes are ``UA`` + 2 digits of the sequence + 15 zeros: from the 100th world on they no
     longer fit the 19 characters PostgreSQL enforces. Each test here builds its own world, so start it afresh."""
     RegionFactory.reset_sequence()
+
+
+@pytest.fixture
+def world(world):
+    """The shared world, with the ministry's general fee rate in force (accepting a package earns a fee)."""
+    fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
+    return world
 
 
 @pytest.fixture
