@@ -264,9 +264,10 @@ CELERY_BEAT_SCHEDULE["resume-scan-batches"] = {"task": "frontoffice.resume_scan_
 
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous client is told 401 with "WWW-Authenticate: Token" rather than a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PageNumberPagination",

@@ -360,6 +360,8 @@ def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.SUBMIT)) is not None:
         return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
+    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
+    lifecycle.authorize(case, Action.SUBMIT, by)
     if case.status == S.SUBMITTED:
         return case
     lifecycle.check(case, Action.SUBMIT, by)
@@ -379,6 +381,8 @@ def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.RESUBMIT)) is not None:
         return _same_case(earlier, case)
     case = lifecycle.lock_case(case)
+    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
+    lifecycle.authorize(case, Action.RESUBMIT, by)
     if case.status == S.SUBMITTED:
         return case
     lifecycle.check(case, Action.RESUBMIT, by)
@@ -404,6 +408,8 @@ def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None
 def case_withdraw(*, case: Case, by, reason: str) -> Case:
     """The applicant withdraws the application (from draft, the queue, or while information is awaited)."""
     case = lifecycle.lock_case(case)
+    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
+    lifecycle.authorize(case, Action.WITHDRAW, by)
     if case.status == S.WITHDRAWN:
         return case
     lifecycle.check(case, Action.WITHDRAW, by)
@@ -418,6 +424,8 @@ def case_withdraw(*, case: Case, by, reason: str) -> Case:
 def case_hand_over(*, case: Case, by) -> Case:
     """The applicant received the decision notice: the case is closed."""
     case = lifecycle.lock_case(case)
+    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
+    lifecycle.authorize(case, Action.HAND_OVER, by)
     if case.status == S.CLOSED:
         return case
     lifecycle.check(case, Action.HAND_OVER, by)

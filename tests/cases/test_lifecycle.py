@@ -241,3 +241,20 @@ def test_timeline_records_the_whole_story(world):
     assert actions == ["open", "submit", "claim", "accept", "decide", "hand_over"]
     statuses = list(case.events.values_list("from_status", "to_status"))
     assert statuses[1] == (S.DRAFT, S.SUBMITTED) and statuses[-1] == (S.DECIDED, S.CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("status", "call"),
+    [
+        (S.SUBMITTED, lambda c, u: front.case_submit(case=c, by=u)),
+        (S.WITHDRAWN, lambda c, u: front.case_withdraw(case=c, by=u, reason="r")),
+        (S.CLOSED, lambda c, u: front.case_hand_over(case=c, by=u)),
+    ],
+)
+def test_a_repeat_is_a_no_op_only_for_those_allowed(world, status, call):
+    """Repeating a done transition answers quietly for its roles, and is refused for everyone else."""
+    case = make_case(world, status)
+    assert call(case, world.clerk_a).status == status
+    for user in (world.supervisor_a, world.specialist, world.head, world.clerk_b):
+        with pytest.raises(NotPermitted):
+            call(case, user)
