@@ -17,4 +17,6 @@ def navigation(request) -> dict:
         areas.append((reverse("backoffice:home"), _("Back office")))
     if access.is_ministry or access.supervisor_community_ids:
         areas.append((reverse("payments:home"), _("Fees")))
+    if access.supervisor_community_ids or access.head_back_office_ids:
+        areas.append((reverse("access-log"), _("Access log")))
     return {"access": access, "nav_areas": areas}

@@ -137,3 +137,28 @@ def case_detail_queryset(*, user):
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
         "refusal_grounds",
     )
+
+
+def access_log_visible(*, user):
+    """File views of cases the user oversees: a community supervisor their community's, a back-office head their back
+    office's. Everyone else sees none (clerks and specialists are the ones being logged)."""
+    from cases.models import AccessLogEntry
+
+    access = access_for(user)
+    q = Q(pk__in=[])
+    if access.supervisor_community_ids:
+        q |= Q(case__community_id__in=access.supervisor_community_ids)
+    if access.head_back_office_ids:
+        q |= Q(case__back_office_id__in=access.head_back_office_ids)
+    if not (access.supervisor_community_ids or access.head_back_office_ids):
+        return AccessLogEntry.objects.none()
+    return AccessLogEntry.objects.filter(q).select_related("user", "case")
+
+
+def access_log_list(*, user, number: str = "", username: str = ""):
+    entries = access_log_visible(user=user)
+    if number:
+        entries = entries.filter(case__number__icontains=number.strip())
+    if username:
+        entries = entries.filter(user__username__iexact=username.strip())
+    return entries.order_by("-at", "-pk")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("files/pages/<int:pk>/thumbnail/", views.page_thumbnail, name="page-thumbnail"),
     path("files/originals/<int:pk>/", views.source_file, name="source-file"),
     path("files/cases/<int:pk>/package.pdf", views.case_package_pdf, name="case-package-pdf"),
+    path("access-log/", views.access_log, name="access-log"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -80,3 +80,9 @@ def validate_passport_booklet(value: str) -> None:
 def validate_id_card(value: str) -> None:
     if not ID_CARD_RE.fullmatch(value or ""):
         raise ValidationError(_("An ID-card number is nine digits."), code="id_card_format")
+
+
+def validate_printable(value: str) -> None:
+    """No control characters (tabs and line breaks aside): they corrupt printouts, exports and logs."""
+    if any(not (ch.isprintable() or ch in "\t\n\r") for ch in value or ""):
+        raise ValidationError(_("This text contains control characters; type it again."), code="control_characters")

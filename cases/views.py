@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -73,6 +74,20 @@ def case_package_pdf(request: HttpRequest, pk: int) -> FileResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     access_log_record(user=request.user, case=case, what="package_pdf")
     return _file_response(case.package_pdf.name, content_type="application/pdf", filename=f"{case.number}.pdf")
+
+
+@require_GET
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who looked at which applicant's files, and when: for community supervisors and back-office heads."""
+    access = access_for(request.user)
+    if not (access.supervisor_community_ids or access.head_back_office_ids):
+        raise Http404
+    number, username = request.GET.get("number", ""), request.GET.get("user", "")
+    page = Paginator(selectors.access_log_list(user=request.user, number=number, username=username), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/access_log.html", {"page": page, "number": number, "username": username})
 
 
 @require_GET

@@ -233,7 +233,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Work whose nudge never reached a worker (broker down at commit) is sent again after this many seconds.
+STALE_WORK_SECONDS = env_int("STALE_WORK_SECONDS", 120)
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE: dict = {
+    "requeue-stale-work": {"task": "frontoffice.requeue_stale_work", "schedule": 60.0},
     # Month end: issue the statements of every ended month. Daily and idempotent, so a missed run catches up.
     "payments-close-ended-months": {"task": "payments.close_ended_months", "schedule": crontab(minute=30, hour=0)},
 }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
@@ -121,12 +122,67 @@ def inspect(f: IO[bytes], *, name: str = "") -> Inspected:
             _("“%(name)s” is not a supported file. Upload JPEG, PNG, TIFF, GIF or HEIC images, or PDF documents.")
             % {"name": name}
         )
+    refuse_hidden_content(f, content_type, name=name)
     ready = None
     if content_type == PDF:
         pages = _count_pdf_pages(f, name)
     else:
         pages, ready = _check_image(f, name, size)
     return Inspected(content_type=content_type, page_count=pages, sha256=sha256_of(f), size=size, ready=ready)
+
+
+# Signatures that have no business inside a scan: archives (the end-of-directory record a ZIP must have within its
+# last 64 KB, RAR, 7z) and executables.
+HIDDEN_PAYLOADS = (b"PK\x05\x06", b"PK\x03\x04", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+TAIL = 65_557  # 64 KB of ZIP comment + the 22-byte end-of-directory record
+# Every JavaScript action says "/S /JavaScript"; short names like "/JS" also occur by chance in binary streams.
+ACTIVE_PDF = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
+
+
+def refuse_hidden_content(f: IO[bytes], content_type: str, *, name: str) -> None:
+    """Refuse polyglots: a file that is a valid image or PDF and something else besides (an archive appended to a
+    JPEG, a web page in front of a PDF header, bytes after a PNG's end). Scanners and phones never make these;
+    someone smuggling a payload does. Also refuses PDFs with active content (JavaScript, launch actions, embedded
+    files): a reviewer who opens the original must not run anything."""
+    size = _size_of(f)
+    head = f.read(1024)
+    if content_type == PDF and b"<" in head[: head.find(b"%PDF-")]:
+        raise FileRejected(_("“%(name)s” is a web page disguised as a PDF.") % {"name": name})
+    f.seek(max(0, size - TAIL))
+    tail = f.read()
+    f.seek(0)
+    if content_type != PDF and any(marker in tail for marker in HIDDEN_PAYLOADS):
+        raise FileRejected(_("“%(name)s” has an archive hidden inside the image.") % {"name": name})
+    if content_type == "image/png":
+        end = tail.rfind(b"IEND")
+        if end != -1 and len(tail) - (end + 8) > 0:
+            raise FileRejected(_("“%(name)s” has data hidden after the end of the image.") % {"name": name})
+    if content_type == PDF:
+        overlap = b""
+        while chunk := f.read(CHUNK):
+            window = overlap + chunk
+            if any(marker in window for marker in ACTIVE_PDF):
+                f.seek(0)
+                raise _active_content(name)
+            overlap = chunk[-16:]
+        f.seek(0)
+
+
+def _active_content(name: str) -> FileRejected:
+    return FileRejected(
+        _(
+            "“%(name)s” is a PDF with active content (scripts or embedded files). "
+            "Print it to a new PDF or scan the paper."
+        )
+        % {"name": name}
+    )
+
+
+def check_file_name(name: str) -> str:
+    """The name as we keep it (for display only: storage names are our own). Django already drops directory parts;
+    control characters are removed too so nothing odd reaches a page or a log."""
+    cleaned = "".join(ch for ch in name if ch.isprintable()).strip()
+    return cleaned[-255:] or "file"
 
 
 def _bomb(name: str) -> FileRejected:
@@ -211,6 +267,9 @@ def _open_pdf(f: IO[bytes], name: str) -> pdfium.PdfDocument:
 def _count_pdf_pages(f: IO[bytes], name: str) -> int:
     pdf = _open_pdf(f, name)
     try:
+        # Document-level scripts may sit in compressed object streams the byte scan cannot see; PDFium can.
+        if pdfium_c.FPDFDoc_GetJavaScriptActionCount(pdf.raw) > 0:
+            raise _active_content(name)
         pages = len(pdf)
     finally:
         pdf.close()

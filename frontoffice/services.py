@@ -8,8 +8,9 @@ import contextlib
 import io
 import logging
 from collections.abc import Iterable
-from functools import partial
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -33,6 +34,7 @@ from cases.exceptions import (
 )
 from cases.lifecycle import Action
 from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
+from cases.queue import enqueue_on_commit, send
 from cases.services import case_number_next, idempotency_remember, idempotent_case
 from frontoffice import processing
 
@@ -133,7 +135,7 @@ def _enqueue_pages(page_ids: list[int]) -> None:
     from frontoffice.tasks import process_page
 
     for page_id in page_ids:
-        transaction.on_commit(partial(process_page.delay, page_id=page_id))
+        enqueue_on_commit(process_page, page_id=page_id)
 
 
 def document_add(*, case: Case, document_type: DocumentType | None, files: Iterable[File], by) -> Document:
@@ -177,7 +179,7 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
                     sha256=info.sha256,
                     size=info.size,
                     content_type=info.content_type,
-                    original_name=(getattr(f, "name", "") or "")[-255:],
+                    original_name=processing.check_file_name(getattr(f, "name", "") or ""),
                     page_count=info.page_count,
                     created_by=by,
                 )
@@ -268,7 +270,7 @@ def page_process(*, page_id: int) -> Page | None:
 def page_retry(*, page: Page, by) -> Page:
     case = lifecycle.lock_case(page.document.case_id)
     _require_editable(case, by)
-    Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, failure_reason="")
+    Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, failure_reason="", queued_at=clock.now())
     _enqueue_pages([page.pk])
     page.refresh_from_db()
     return page
@@ -283,7 +285,8 @@ def page_rotate(*, page: Page, by, degrees: int = 90) -> Page:
         raise FileRejected(_("Pages turn by quarter turns only."))
     page.rotation = (page.rotation + degrees) % 360
     page.status = Page.Status.PENDING
-    page.save(update_fields=["rotation", "status"])
+    page.queued_at = clock.now()
+    page.save(update_fields=["rotation", "status", "queued_at"])
     _enqueue_pages([page.pk])
     return page
 
@@ -344,7 +347,7 @@ def _require_complete(case: Case) -> None:
 def _enqueue_package_pdf(case: Case) -> None:
     from frontoffice.tasks import assemble_case_pdf
 
-    transaction.on_commit(partial(assemble_case_pdf.delay, case_id=case.pk))
+    enqueue_on_commit(assemble_case_pdf, case_id=case.pk)
 
 
 def _same_case(earlier: Case, case: Case) -> Case:
@@ -461,3 +464,34 @@ def uploaded(content: bytes, name: str) -> File:
     f = File(io.BytesIO(content), name=name)
     f.size = len(content)
     return f
+
+
+def requeue_stale_work(*, older_than_seconds: int | None = None, limit: int = 500) -> dict[str, int]:
+    """Send again the work whose nudge never reached a worker: pages still pending, and submitted packages still
+    without their PDF, well after they were queued. Idempotent tasks make a spare nudge harmless."""
+    from frontoffice.tasks import assemble_case_pdf, process_page
+
+    seconds = settings.STALE_WORK_SECONDS if older_than_seconds is None else older_than_seconds
+    now = clock.now()
+    stale = now - timedelta(seconds=seconds)
+    page_ids = list(
+        Page.objects.filter(status=Page.Status.PENDING, queued_at__lt=stale).values_list("pk", flat=True)[:limit]
+    )
+    sent_pages = [page_id for page_id in page_ids if send(process_page, page_id=page_id)]
+    Page.objects.filter(pk__in=sent_pages).update(queued_at=now)
+    case_ids = list(
+        Case.objects.filter(first_submitted_at__lt=stale, package_pdf="")
+        .exclude(status__in=[S.DRAFT, S.WITHDRAWN])
+        .exclude(documents__pages__status__in=[Page.Status.PENDING, Page.Status.FAILED])
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent_cases = [case_id for case_id in case_ids if send(assemble_case_pdf, case_id=case_id)]
+    if page_ids or case_ids:
+        logger.info(
+            "requeued %d of %d pages, %d of %d package PDFs",
+            len(sent_pages),
+            len(page_ids),
+            len(sent_cases),
+            len(case_ids),
+        )
+    return {"pages": len(sent_pages), "packages": len(sent_cases)}

@@ -13,3 +13,8 @@ def process_page(self, page_id: int) -> None:
 @shared_task(name="frontoffice.assemble_case_pdf", bind=True, acks_late=True, reject_on_worker_lost=True)
 def assemble_case_pdf(self, case_id: int) -> None:
     services.case_package_pdf(case_id=case_id)
+
+
+@shared_task(name="frontoffice.requeue_stale_work", ignore_result=True)
+def requeue_stale_work() -> None:
+    services.requeue_stale_work()

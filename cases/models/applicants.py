@@ -9,6 +9,7 @@ from cases.validators import (
     unzr_birth_date,
     validate_id_card,
     validate_passport_booklet,
+    validate_printable,
     validate_rnokpp,
     validate_rnokpp_matches_birth_date,
     validate_unzr,
@@ -22,9 +23,9 @@ class Applicant(models.Model):
         BOOKLET = "booklet", _("Passport booklet")
         ID_CARD = "id_card", _("ID card")
 
-    last_name = models.CharField(_("last name"), max_length=100)
-    first_name = models.CharField(_("first name"), max_length=100)
-    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, validators=[validate_printable])
+    first_name = models.CharField(_("first name"), max_length=100, validators=[validate_printable])
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True, validators=[validate_printable])
     birth_date = models.DateField(_("date of birth"))
     rnokpp = models.CharField(
         _("RNOKPP"),
@@ -38,8 +39,8 @@ class Applicant(models.Model):
     unzr = models.CharField(_("UNZR"), max_length=14, blank=True, validators=[validate_unzr])
     passport_kind = models.CharField(_("document"), max_length=10, choices=PassportKind.choices, blank=True)
     passport_number = models.CharField(_("document number"), max_length=9, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_printable])
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_printable])
     registered_at = models.ForeignKey(
         "cases.FrontOffice",
         on_delete=models.PROTECT,

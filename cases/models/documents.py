@@ -73,6 +73,9 @@ class Page(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     rotation = models.PositiveSmallIntegerField(default=0, help_text="Clockwise degrees the clerk turned the page.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When processing was last asked for: a page pending long after this was never delivered to a worker (the
+    # broker was down) and is sent again by the sweeper.
+    queued_at = models.DateTimeField(default=clock.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -79,6 +79,7 @@ def inspect_stack_file(f: IO[bytes], *, name: str) -> StackFile:
             _("“%(name)s” is not a scanned stack. Upload a PDF or TIFF, or JPEG, PNG, GIF or HEIC images.")
             % {"name": name}
         )
+    processing.refuse_hidden_content(f, content_type, name=name)
     pages = _pdf_pages(f, name) if content_type == PDF else _image_frames(f, name)
     if pages > settings.SCAN_BATCH_MAX_PAGES:
         raise FileRejected(_too_many(name, pages))

@@ -30,6 +30,7 @@ from cases import clock
 from cases.access import access_for
 from cases.exceptions import DomainError, FileRejected, InvalidInput, NotPermitted, TransitionNotAllowed
 from cases.models import Case, Document, DocumentType, FrontOffice, Membership, User
+from cases.queue import enqueue_on_commit, send
 from frontoffice import services as front
 from frontoffice.batches import codes, plan, reading
 from frontoffice.models import ScanBatch, ScanBatchFile, ScanBatchPage
@@ -81,7 +82,7 @@ def scanner_user(*, front_office: FrontOffice) -> User:
 def _enqueue(batch_id: int) -> None:
     from frontoffice.batches.tasks import process_scan_batch
 
-    transaction.on_commit(partial(process_scan_batch.delay, batch_id=batch_id))
+    enqueue_on_commit(process_scan_batch, batch_id=batch_id)
 
 
 def batch_create(
@@ -122,7 +123,7 @@ def batch_create(
                     batch=batch,
                     position=position,
                     file=stored,
-                    original_name=(getattr(f, "name", "") or "")[-255:],
+                    original_name=reading.processing.check_file_name(getattr(f, "name", "") or ""),
                     content_type=info.content_type,
                     sha256=info.sha256,
                     size=info.size,
@@ -586,5 +587,5 @@ def batch_resume_stalled() -> int:
     from frontoffice.batches.tasks import process_scan_batch
 
     for batch_id in ids:
-        process_scan_batch.delay(batch_id=batch_id)
+        send(process_scan_batch, batch_id=batch_id)
     return len(ids)

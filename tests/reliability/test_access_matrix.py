@@ -115,6 +115,7 @@ MATRIX: dict[str, tuple] = {
     "home": ("GET", None, None, "in 302 302 302 302 302 302 302 302 302"),
     "login": ("GET", None, None, "200 302 302 302 302 302 302 302 302 302"),
     "logout": ("POST", None, None, "in in in in in in in in in in"),
+    "access-log": ("GET", None, None, "in 404 404 200 404 200 404 200 404 404"),
     "healthz": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
     "set_language": ("POST", None, {"language": "uk", "next": "/"}, "302 302 302 302 302 302 302 302 302 302"),
     "page-image": ("GET", lambda o: {"pk": o.submitted_page.pk}, None, "in 200 404 200 200 200 404 404 404 404"),
