@@ -51,11 +51,11 @@ check: $(VENV)/.installed
 test: $(VENV)/.installed messages lint check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The access log leaves out query strings: a search by RNOKPP must not end up in a log file.
 web: $(VENV)/.installed
 	$(MANAGE) collectstatic --noinput -v 0
 	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-0.0.0.0:$(PORT)} --workers $${WEB_CONCURRENCY:-3} \
 		--access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-	# The access log leaves out query strings: a search by RNOKPP must not end up in a log file.
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
