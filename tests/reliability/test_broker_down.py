@@ -3,6 +3,7 @@ and the work is done once the broker is back (the database, not the broker, reme
 
 import logging
 
+import kombu.pools
 import pytest
 
 from cases.models import Case, Page
@@ -13,15 +14,24 @@ from tests.factories import committed, make_case, upload
 pytestmark = pytest.mark.django_db
 
 
+def _fresh_pools():
+    """Celery keeps producer and connection pools for the broker it first talked to; drop them so the next send
+    connects to whatever ``broker_url`` says now (closing them in place would leave later tests a closed pool)."""
+    kombu.pools.reset()
+    celery_app._after_fork()
+
+
 @pytest.fixture
 def broker_down():
     """A broker address nothing listens on, and tasks really sent (not run in-process)."""
-    saved = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    # broker_write_url is what sending connects to; under Django settings, broker_url set here would not reach it.
+    saved = celery_app.conf.task_always_eager, celery_app.conf.broker_write_url
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app.conf.broker_write_url = "redis://127.0.0.1:9/0"
+    _fresh_pools()
     yield
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
-    celery_app.pool.force_close_all()
+    celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = saved
+    _fresh_pools()
 
 
 def test_upload_and_submit_survive_a_broker_outage(world, broker_down, caplog):
