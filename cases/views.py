@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from cases import selectors
@@ -88,6 +90,19 @@ def access_log(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "cases/access_log.html", {"page": page, "number": number, "username": username})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 for a URL no route matches: JSON under /api/ (clients parse it), the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": str(_("Not found."))}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "detail": str(_("Something went wrong on our side."))}, status=500)
+    return defaults.server_error(request)
 
 
 @require_GET

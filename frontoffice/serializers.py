@@ -37,14 +37,7 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class _SchemaExact(serializers.Serializer):
-    """What the kernel's case serializers give, described exactly: no decision yet is "", no assignee is null."""
-
-    decision = serializers.ChoiceField(choices=Case.Decision.choices, allow_blank=True, read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-
-
-class FrontCaseSerializer(_SchemaExact, CaseSerializer):
+class FrontCaseSerializer(CaseSerializer):
     """A case in lists."""
 
     class Meta(CaseSerializer.Meta):
@@ -64,7 +57,7 @@ class ChecklistLineSerializer(serializers.Serializer):
         return [t.code for t in line.item.document_types.all()]
 
 
-class FrontCaseDetailSerializer(_SchemaExact, CaseDetailSerializer):
+class FrontCaseDetailSerializer(CaseDetailSerializer):
     """The kernel's case detail plus what the clerk needs to know before submitting."""
 
     checklist = serializers.SerializerMethodField()

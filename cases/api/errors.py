@@ -22,11 +22,12 @@ def exception_handler(exc, context):
             errors = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(errors, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
-    if (
-        response is not None
-        and isinstance(exc, exceptions.APIException)
-        and not isinstance(exc, exceptions.ValidationError)
-        and isinstance(response.data, dict)
-    ):
-        response.data.setdefault("code", exc.default_code)
+    if response is None or isinstance(exc, exceptions.ValidationError) or not isinstance(response.data, dict):
+        return response
+    # Django's Http404 and PermissionDenied reach here as themselves; DRF answers them as NotFound/PermissionDenied.
+    code = getattr(exc, "default_code", None) or STATUS_CODES.get(response.status_code, "error")
+    response.data.setdefault("code", code)
     return response
+
+
+STATUS_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}

@@ -1,3 +1,5 @@
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination as Base
 
 
@@ -6,3 +8,17 @@ class PageNumberPagination(Base):
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def paginated(serializer_class, name: str):
+    """The schema of a page of ``serializer_class`` items, for function views the schema generator cannot see
+    paginating (``{"count", "next", "previous", "results"}``)."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )

@@ -118,7 +118,9 @@ class CaseSerializer(serializers.ModelSerializer):
     front_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
     community = serializers.SlugRelatedField(slug_field="katottg", read_only=True)
     back_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Described exactly for the schema: no assignee is null, no decision yet is "".
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decision = serializers.ChoiceField(choices=Case.Decision.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from cases import selectors as case_selectors
 from cases.access import access_for
-from cases.api.pagination import PageNumberPagination
+from cases.api.pagination import PageNumberPagination, paginated
 from cases.exceptions import InvalidInput
 from cases.models import DocumentType, FrontOffice
 from frontoffice.batches import selectors, services, sheets
@@ -186,7 +186,7 @@ def _front_office_for(user, requested: int | None) -> FrontOffice:
     methods=["GET"],
     operation_id="scan_batches_list",
     parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-    responses=ScanBatchSerializer(many=True),
+    responses=paginated(ScanBatchSerializer, "PaginatedScanBatchList"),
 )
 @extend_schema(
     methods=["POST"],
