@@ -3,7 +3,9 @@ import shutil
 
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
+from django.utils import translation
 
 from config import celery_app
 from tests.factories import build_world
@@ -66,6 +68,15 @@ def _isolated(settings, tmp_path):
 
 
 @pytest.fixture
+def english(settings):
+    """Pages and messages in English, for tests that read a message's words. Ukrainian is the default everywhere
+    else; the catalogs' completeness and the default language have tests of their own (tests/cases)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def media_root(settings):
     return settings.STORAGES["default"]["OPTIONS"]["location"]
 
@@ -94,3 +105,28 @@ def chromium_path():
             pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("Chromium is not installed")
     return path
+
+
+class _SerialWSGIServer(WSGIServer):
+    """One request at a time, in the live server's thread (which already uses the test's connection)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    """pytest-django's live server, answering one request at a time when the test database is in-memory SQLite.
+
+    There the server thread shares the test's one SQLite connection, and a browser fetching a page's thumbnails in
+    parallel through a threaded server makes concurrent calls on it ("bad parameter or other API misuse"). On
+    PostgreSQL each server thread has its own connection and the server stays threaded."""
+    from django.db import connections
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    if any(c.vendor == "sqlite" and c.is_in_memory_db() for c in connections.all()):
+        server.thread.server_class = _SerialWSGIServer
+    server.start()
+    yield server
+    server.stop()

@@ -9,21 +9,14 @@ from django.core.files.base import ContentFile
 
 from cases.models import Case, InboxMessage
 from frontoffice import services as front
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import applicant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = Case.Status
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "third-party" / "scans"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "backoffice-journey"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 # Real scans for the package: one file per checklist item of the low-income service.
 FILES = ["simple.jpg", "multi-page-images.pdf", "simple.png", "simple.tif", "rotated.pdf", "simple-no-dpi.png"]
 

@@ -7,19 +7,12 @@ from pathlib import Path
 import pytest
 
 from cases.models import Case
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "frontoffice"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 
 
 @pytest.fixture

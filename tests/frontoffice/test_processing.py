@@ -15,7 +15,7 @@ from frontoffice import services as front
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 ACCEPTED = {
     "simple.jpg": 1,

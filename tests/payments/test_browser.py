@@ -7,19 +7,12 @@ import pytest
 
 from cases import clock
 from payments import services
+from tests.browser import CHROMIUM_ARGS
 from tests.payments.conftest import accepted, kyiv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 OUT = Path("test-output/payments")
 
 

@@ -16,7 +16,7 @@ from payments.exceptions import FeeRateOverlap, FeeRateRewritesHistory
 from payments.models import Accrual, FeeRate, Statement
 from tests.payments.conftest import accept, accepted, in_review, kyiv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 D = Decimal
 

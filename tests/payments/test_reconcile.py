@@ -17,7 +17,7 @@ from payments.exceptions import ReconcileRejected
 from payments.models import Statement
 from tests.payments.conftest import accepted, kyiv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "third-party"
 MAY = date(2026, 5, 1)

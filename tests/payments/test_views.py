@@ -43,7 +43,7 @@ def test_the_accountant_lands_on_last_months_statements_with_totals(world, may, 
     html = page.content.decode()
     assert page.status_code == 200
     assert world.a.name in html and world.b.name in html and world.c.name in html
-    assert "Issue all 3 open statements of 05.2026" in html
+    assert "Сформувати всі 3 відкриті відомості за 05.2026" in html  # Ukrainian, plural forms and all
     assert "<b>120,00</b>" in html  # the month's total
     with clock.travel_to(JUNE):
         partial = client.get("/payments/", {"period": "2026-05", "status": "open"}, headers={"HX-Request": "true"})
@@ -76,6 +76,7 @@ def test_the_drill_down_shows_case_number_service_and_day_but_no_person(
         assert personal not in html
 
 
+@pytest.mark.usefixtures("english")
 def test_issue_confirm_approve_pay_through_the_pages(world, may, client):
     statement = may["a"]
     url = f"/payments/statements/{statement.pk}"
@@ -102,6 +103,7 @@ def test_issue_confirm_approve_pay_through_the_pages(world, may, client):
     )
 
 
+@pytest.mark.usefixtures("english")
 def test_dispute_form_and_over_budget_acknowledgement(world, may, client):
     Budget.objects.filter(year=2026).update(amount=Decimal("10.00"))
     url = f"/payments/statements/{may['a'].pk}"
@@ -147,6 +149,7 @@ def test_files_export_lines_and_pdf(world, may, client):
     assert client.get(f"/payments/statements/{may['b'].pk}/statement.pdf").status_code == 404
 
 
+@pytest.mark.usefixtures("english")
 def test_reconcile_page_lists_bad_rows(world, may, client):
     login(client, world.admin)
     content = b"statement_id,month,community_code,amount,reference,paid_on\n999,2026-05,UA0,1.00,X,2026-06-01\n"

@@ -7,21 +7,14 @@ from pathlib import Path
 import pytest
 
 from cases.models import User
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import build_world, make_case
 from tests.frontoffice.batches.stacks import content, render_pdf, stack_pdf
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 OUT = Path("test-output/batches")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.conftest import stored_files
 from tests.factories import committed, make_case
 from tests.frontoffice.batches.stacks import SAMPLES, content, cover, stack_pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -18,7 +18,7 @@ from tests.conftest import stored_files
 from tests.factories import committed, make_case
 from tests.frontoffice.batches.stacks import BATCHES, SAMPLES, content, cover, pdf_upload, route, run_batch, stack_pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 
 class Killed(BaseException):

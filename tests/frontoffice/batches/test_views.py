@@ -9,7 +9,7 @@ from frontoffice.services import uploaded
 from tests.factories import committed, make_case
 from tests.frontoffice.batches.stacks import SAMPLES, content, cover, run_batch, separator, stack_pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
 
 @pytest.fixture
