@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -42,6 +44,17 @@ def _summary():
         "statuses": dict(sorted(STATUSES.items())),
     }
     OUT.write_text(json.dumps(summary, indent=2))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app fires request_started/finished, whose ``close_old_connections`` would close the connection the
+    test's transaction lives on (on PostgreSQL). Django's test client disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
