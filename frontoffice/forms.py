@@ -40,6 +40,7 @@ class ApplicantForm(forms.Form):
         self.fields["rnokpp"].help_text = _("10 digits. A person may lawfully have none: then give the passport.")
         self.fields["passport_number"].help_text = _("Booklet: 2 Cyrillic letters and 6 digits; ID card: 9 digits.")
         self.fields["unzr"].help_text = _("Optional, from the ID card: YYYYMMDD-NNNNC.")
+        self.fields["passport_kind"].choices = [("", _("— choose —")), *Applicant.PassportKind.choices]
         if len(front_offices) > 1:
             self.fields["front_office"] = forms.ChoiceField(
                 choices=[(fo.pk, fo.name) for fo in front_offices], label=_("Front office")
