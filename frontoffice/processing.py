@@ -90,7 +90,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _size_of(f: IO[bytes]) -> int:
+def size_of(f: IO[bytes]) -> int:
     f.seek(0, io.SEEK_END)
     size = f.tell()
     f.seek(0)
@@ -108,7 +108,7 @@ def sha256_of(f: IO[bytes]) -> str:
 
 def inspect(f: IO[bytes], *, name: str = "") -> Inspected:
     """Check an upload completely, without storing anything. Raises ``FileRejected`` with a clear message."""
-    size = _size_of(f)
+    size = size_of(f)
     if size == 0:
         raise FileRejected(_("“%(name)s” is empty (0 bytes).") % {"name": name})
     if size > settings.UPLOAD_MAX_BYTES:
@@ -144,7 +144,7 @@ def refuse_hidden_content(f: IO[bytes], content_type: str, *, name: str) -> None
     JPEG, a web page in front of a PDF header, bytes after a PNG's end). Scanners and phones never make these;
     someone smuggling a payload does. Also refuses PDFs with active content (JavaScript, launch actions, embedded
     files): a reviewer who opens the original must not run anything."""
-    size = _size_of(f)
+    size = size_of(f)
     head = f.read(1024)
     if content_type == PDF and b"<" in head[: head.find(b"%PDF-")]:
         raise FileRejected(_("“%(name)s” is a web page disguised as a PDF.") % {"name": name})

@@ -5,7 +5,6 @@ No database here. Memory stays bounded by one page: a PDF is rendered page by pa
 a TIFF is decoded frame by frame, and files for cases are written page by page.
 """
 
-import hashlib
 import io
 import shutil
 from collections.abc import Iterator
@@ -46,27 +45,11 @@ class StackFile:
     size: int
 
 
-def _size_of(f: IO[bytes]) -> int:
-    f.seek(0, io.SEEK_END)
-    size = f.tell()
-    f.seek(0)
-    return size
-
-
-def _sha256(f: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    f.seek(0)
-    while chunk := f.read(CHUNK):
-        digest.update(chunk)
-    f.seek(0)
-    return digest.hexdigest()
-
-
 def inspect_stack_file(f: IO[bytes], *, name: str) -> StackFile:
     """Check one file of a stack without decoding its pages: type by content, size, pages, password. Raises
     ``FileRejected`` with a clear message. Damage inside a page shows when that page is read (it stays unrouted,
     nothing else is lost)."""
-    size = _size_of(f)
+    size = processing.size_of(f)
     if size == 0:
         raise FileRejected(_("“%(name)s” is empty (0 bytes).") % {"name": name})
     if size > settings.SCAN_BATCH_MAX_BYTES:
@@ -83,7 +66,7 @@ def inspect_stack_file(f: IO[bytes], *, name: str) -> StackFile:
     pages = _pdf_pages(f, name) if content_type == PDF else _image_frames(f, name)
     if pages > settings.SCAN_BATCH_MAX_PAGES:
         raise FileRejected(_too_many(name, pages))
-    return StackFile(content_type=content_type, page_count=pages, sha256=_sha256(f), size=size)
+    return StackFile(content_type=content_type, page_count=pages, sha256=processing.sha256_of(f), size=size)
 
 
 def _too_many(name: str, pages: int) -> str:
