@@ -64,10 +64,11 @@ def require_clerk_of_batch(batch: ScanBatch, by) -> None:
 
 def scanner_user(*, front_office: FrontOffice) -> User:
     """The account a front office's scanner folder acts as: a clerk of that office who cannot sign in. The
-    documents it adds are attributed to it in the case timeline ("Scanner — <office>")."""
+    documents it adds are attributed to it in the case timeline as "Сканер <office>" (stored data, so in the state
+    language, like the offices' names)."""
     user, created = User.objects.get_or_create(
         username=f"scanner.{front_office.code}",
-        defaults={"first_name": "Scanner", "last_name": front_office.name[:150]},
+        defaults={"first_name": "Сканер", "last_name": front_office.name[:150]},
     )
     if created:
         user.set_unusable_password()
