@@ -23,6 +23,7 @@ from tests.factories import make_case
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = 12
 VISIBILITY_TIMEOUT = 3
+SWEEP_SECONDS = 20
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
@@ -125,6 +126,18 @@ def test_every_page_ready_exactly_once_after_kill_9(world, media_root, tmp_path,
         assert pages.count() == PAGES
 
         ready = lambda: pages.filter(status=Page.Status.READY).count()  # noqa: E731
+        last_sweep = [time.monotonic()]
+
+        def swept() -> bool:
+            """The sweeper, as beat runs it in production (here every SWEEP_SECONDS for work pending that long).
+            One CI run (1 of 9 crash runs that day) ended with a page still pending 180 s after the restart: its
+            message did not come back from Redis. The database still said "pending"; the sweeper sends such work
+            again, and the task's idempotence keeps it to one processing."""
+            if time.monotonic() - last_sweep[0] >= SWEEP_SECONDS:
+                last_sweep[0] = time.monotonic()
+                front.requeue_stale_work(older_than_seconds=SWEEP_SECONDS)
+            return False
+
         wait_for(lambda: ready() >= 1 + run, 120, "the first pages")
         first.kill()
         done_before_kill = ready()
@@ -136,7 +149,7 @@ def test_every_page_ready_exactly_once_after_kill_9(world, media_root, tmp_path,
         time.sleep(VISIBILITY_TIMEOUT + 1)
         second = Worker(broker_queue, media_root, tmp_path / "worker.log").start()
         try:
-            wait_for(lambda: ready() == PAGES, 180, "every page after the restart")
+            wait_for(lambda: swept() or ready() == PAGES, 180, "every page after the restart")
         finally:
             second.stop()
     finally:
