@@ -19,9 +19,9 @@ class ChecklistLine:
 def checklist_for(case: Case, documents: list[Document] | None = None) -> list[ChecklistLine]:
     """One line per checklist item of the case's service. A document counts towards every item that names its
     type. Pass ``documents`` (with ``pages`` prefetched) to avoid queries; otherwise they are loaded."""
-    items = list(case.service_type.checklist.prefetch_related("document_types"))
+    items = _items(case)
     if documents is None:
-        documents = list(case.documents.prefetch_related("pages"))
+        documents = _documents(case)
     lines = []
     for item in items:
         type_ids = {t.pk for t in item.document_types.all()}
@@ -39,4 +39,22 @@ def missing_items(case: Case, documents: list[Document] | None = None) -> list[C
 
 
 def pages_not_ready(case: Case) -> int:
+    if "documents" in getattr(case, "_prefetched_objects_cache", {}):
+        return sum(not page.is_ready for document in case.documents.all() for page in document.pages.all())
     return Page.objects.filter(document__case=case).exclude(status=Page.Status.READY).count()
+
+
+def _items(case: Case) -> list[ChecklistItem]:
+    """The service's checklist, read once per case object (the guards and the page both ask for it)."""
+    cached = getattr(case, "_checklist_items", None)
+    if cached is None or cached[0] != case.service_type_id:
+        cached = (case.service_type_id, list(case.service_type.checklist.prefetch_related("document_types")))
+        case._checklist_items = cached
+    return cached[1]
+
+
+def _documents(case: Case) -> list[Document]:
+    """The case's documents with their pages: the prefetched ones where the caller loaded them."""
+    if "documents" in getattr(case, "_prefetched_objects_cache", {}):
+        return list(case.documents.all())
+    return list(case.documents.prefetch_related("pages"))

@@ -351,7 +351,7 @@ LOGGING = {
 }
 
 # --- Product rules that are configuration, not code ---------------------------------------------------------------
-# Working days the front office has to pass a package on (DESIGN.md §5).
+# Working days the front office has to pass a package on (docs/product.md §5).
 FRONT_OFFICE_SUBMIT_WORKING_DAYS = env_int("FRONT_OFFICE_SUBMIT_WORKING_DAYS", 3)
 # Cases due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 2)

@@ -23,7 +23,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
-from cases.exceptions import InvalidInput, TransitionNotAllowed
+from cases.exceptions import InvalidInput
+from cases.lifecycle import CASES, Action
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
 from frontoffice import pdf, selectors, services
@@ -177,7 +178,7 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def _detail(self, pk) -> Response:
         case = selectors.case_detail_for_api(user=self.request.user).get(pk=pk)
-        return Response(FrontCaseDetailSerializer(case).data)
+        return Response(FrontCaseDetailSerializer(case, context={"request": self.request}).data)
 
     @extend_schema(
         summary="Open a draft case",
@@ -292,16 +293,14 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
     def receipt(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
-        if case.first_submitted_at is None:
-            raise TransitionNotAllowed(_("The receipt is issued once the package is submitted."))
+        CASES.require(case, Action.PRINT_RECEIPT, by=request.user)
         return _pdf(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
 
     @extend_schema(summary="The decision notice (PDF)", responses=PDF_RESPONSE)
     @action(detail=True, methods=["get"], url_path="decision-notice", renderer_classes=[JSONRenderer, PDFRenderer])
     def decision_notice(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
-        if not case.decision or case.status not in ("decided", "closed"):
-            raise TransitionNotAllowed(_("There is no decision to print yet."))
+        CASES.require(case, Action.PRINT_NOTICE, by=request.user)
         return _pdf(pdf.decision_notice_pdf(case), f"decision-{case.number}.pdf")
 
 

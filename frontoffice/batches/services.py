@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.access import access_for
 from cases.exceptions import DomainError, FileRejected, InvalidInput, NotPermitted, TransitionNotAllowed
+from cases.lifecycle import CASES, Action
 from cases.models import Case, Document, DocumentType, FrontOffice, Membership, User
 from cases.queue import enqueue_on_commit, send
 from frontoffice import services as front
@@ -373,7 +374,7 @@ def _target(batch: ScanBatch, group: plan.Group) -> tuple[Case | None, str, str]
         return None, R.UNKNOWN_CASE, numbers[0]
     if case.community_id != batch.front_office.community_id:
         return None, R.OTHER_COMMUNITY, numbers[0]
-    if case.status not in front.EDITABLE_STATUSES:
+    if case.status not in CASES.rules[Action.EDIT_DOCUMENTS].sources:  # the table's state for changing documents
         return None, R.NOT_ACCEPTING, f"{numbers[0]}: {case.get_status_display()}"
     return case, "", numbers[0]
 
