@@ -272,6 +272,7 @@ CELERY_BEAT_SCHEDULE["resume-scan-batches"] = {"task": "frontoffice.resume_scan_
 # The stand-in (gateway/) is mounted under /_gateway/ in DEBUG, or when switched on explicitly: its fixture API lets
 # anyone write registry facts, so it is never there in production by accident.
 REGISTRY_GATEWAY_STANDIN = env_bool("REGISTRY_GATEWAY_STANDIN", DEBUG)
+REGISTRY_GATEWAY_STORE = env("REGISTRY_GATEWAY_STORE", str(VAR_DIR / "gateway.sqlite3"))  # the stand-in's own file
 # Our security server. Empty: every query fails loudly as not_configured (and papers are asked for).
 REGISTRY_GATEWAY_URL = env(
     "REGISTRY_GATEWAY_URL", f"http://127.0.0.1:{env('PORT', '8000')}/_gateway" if REGISTRY_GATEWAY_STANDIN else ""

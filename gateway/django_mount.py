@@ -6,10 +6,12 @@ stand-in over HTTP, exactly as it would reach the real security server.
 
 import io
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from gateway.app import GatewayApp
+from gateway.store import Store
 
 _app: GatewayApp | None = None
 
@@ -17,7 +19,7 @@ _app: GatewayApp | None = None
 def app() -> GatewayApp:
     global _app
     if _app is None:
-        _app = GatewayApp()
+        _app = GatewayApp(Store(settings.REGISTRY_GATEWAY_STORE))
     return _app
 
 

@@ -103,8 +103,8 @@ def render_extract(
             draw.text((MARGIN, y), part, font=small, fill=40)
             y += 30
     page = io.BytesIO()
-    im.save(page, "JPEG", quality=85, optimize=True)
-    thumb = im.copy()
+    im.save(page, "JPEG", quality=85)
+    thumb = im.reduce(4)  # a quarter first: thumbnail() of the full page would resample every pixel
     thumb.thumbnail(THUMB_BOX)
     small_buf = io.BytesIO()
     thumb.save(small_buf, "JPEG", quality=75)
