@@ -3,10 +3,12 @@
 Seedable directly (the demo seed writes here before any server is up) and through the fixture API over HTTP.
 """
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 PERSON_FIELDS = (
@@ -127,16 +129,20 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: readers never wait for a writer
             db.execute("CREATE TABLE IF NOT EXISTS person (rnokpp TEXT PRIMARY KEY, passport TEXT, data TEXT)")
             db.execute("CREATE INDEX IF NOT EXISTS person_passport ON person (passport)")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS fault (registry TEXT PRIMARY KEY, mode TEXT, seconds REAL, remaining INT)"
             )
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        try:
+            yield db
+        finally:
+            db.close()
 
     def put_person(self, data) -> dict:
         person = validate_person(data)
@@ -179,6 +185,14 @@ class Store:
 
     def take_fault(self, registry: str) -> dict | None:
         """The fault for this registry (or ``"*"``, every registry), counting one use off a limited one."""
+        query = (
+            "SELECT registry, mode, seconds, remaining FROM fault WHERE registry IN (?, '*') "
+            "ORDER BY registry = '*' LIMIT 1"
+        )
+        with self._connect() as db:
+            row = db.execute(query, (registry,)).fetchone()
+        if row is None or row[3] is None:  # no fault, or one until deleted: nothing to count, no write lock
+            return None if row is None else {"registry": row[0], "mode": row[1], "seconds": row[2]}
         with self._lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute(
