@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "cases.models.Page.Status",
         "ScanBatchStatusEnum": "frontoffice.models.ScanBatch.Status",
         "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
+        "RegistryQueryStatusEnum": "registries.models.RegistryQuery.Status",
+        "RegistryHealthStatusEnum": ["up", "degraded", "down", "unknown"],
     },
 }
 

@@ -14,7 +14,6 @@ from cases.selectors import applicant_get, case_visible
 from registries.models import Registry, RegistryQuery
 
 Q_ = RegistryQuery.Status
-HEALTH_CACHE_SECONDS = 15
 RECENT = 50
 
 
@@ -40,10 +39,27 @@ def latest_by_registry(queries: list[RegistryQuery]) -> dict[str, RegistryQuery]
     return latest
 
 
-def applicant_data_access(*, user, pk: int) -> tuple[Applicant, list[RegistryQuery], list[AccessLogEntry]]:
-    """Who looked at the person's data: every registry query and every file view of their cases. Only staff who may
-    see the person get it (``applicant_get`` is the scope, a 404 otherwise)."""
-    applicant = applicant_get(user=user, pk=pk)
+def applicant_for_staff(*, user, pk: int, identifier: str = "") -> Applicant:
+    """The applicant if the user may see them: in scope, or (a clerk) found by the exact identifier the person
+    presented, as the front office's applicant page allows. 404 otherwise."""
+    from django.http import Http404
+
+    from cases.selectors import applicant_find_by_identifier
+
+    try:
+        return applicant_get(user=user, pk=pk)
+    except Http404:
+        identifier = identifier.strip()
+        if identifier:
+            found = applicant_find_by_identifier(user=user, rnokpp=identifier) if identifier.isdigit() else None
+            found = found or applicant_find_by_identifier(user=user, passport_number=identifier)
+            if found is not None and found.pk == pk:
+                return found
+        raise
+
+
+def applicant_access_records(*, applicant: Applicant) -> tuple[list[RegistryQuery], list[AccessLogEntry]]:
+    """Every registry query and every file view about the person (call with an applicant the user may see)."""
     queries = list(
         RegistryQuery.objects.filter(applicant=applicant)
         .select_related("registry", "asked_by", "front_office", "case")
@@ -52,7 +68,14 @@ def applicant_data_access(*, user, pk: int) -> tuple[Applicant, list[RegistryQue
     views = list(
         AccessLogEntry.objects.filter(case__applicant=applicant).select_related("user", "case").order_by("-at", "-pk")
     )
-    return applicant, queries, views
+    return queries, views
+
+
+def applicant_data_access(*, user, pk: int) -> tuple[Applicant, list[RegistryQuery], list[AccessLogEntry]]:
+    """Who looked at the person's data: every registry query and every file view of their cases. Only staff who may
+    see the person get it (``applicant_get`` is the scope, a 404 otherwise)."""
+    applicant = applicant_get(user=user, pk=pk)
+    return (applicant, *applicant_access_records(applicant=applicant))
 
 
 def case_for_registries(*, user, pk: int) -> Case:
@@ -124,15 +147,31 @@ def registry_health() -> list[dict]:
     return [health_of(registry) for registry in registry_list()]
 
 
+DOWN_KEY = "registries:down"
+
+
 def down_registries_cached() -> list[dict]:
-    """Registries that are down now (cached for a few seconds: every front-office page asks)."""
-    key = "registries:down"
-    down = cache.get(key)
-    if down is None:
-        down = [
-            {"code": h["code"], "short_name": h["short_name"], "name": h["name"], "last_error": h["last_error"]}
-            for h in registry_health()
-            if h["status"] == "down" and h["registry"].stands_for.all()
-        ]
-        cache.set(key, down, HEALTH_CACHE_SECONDS)
-    return down
+    """Registries a checklist relies on that are down now, as the last outcomes left them (no query: every
+    front-office page shows it). ``refresh_health`` keeps it after every attempt."""
+    return list((cache.get(DOWN_KEY) or {}).values())
+
+
+def marked_down(code: str) -> bool:
+    return code in (cache.get(DOWN_KEY) or {})
+
+
+def refresh_health(registry: Registry) -> dict:
+    """Recompute one registry's health after an attempt and keep the "down" list for the banner."""
+    health = health_of(registry)
+    down = dict(cache.get(DOWN_KEY) or {})
+    if health["status"] == "down" and registry.stands_for.exists():
+        down[registry.code] = {
+            "code": registry.code,
+            "short_name": registry.short_name,
+            "name": registry.name_uk,
+            "last_error": health["last_error"],
+        }
+    else:
+        down.pop(registry.code, None)
+    cache.set(DOWN_KEY, down, settings.REGISTRY_HEALTH_WINDOW_MINUTES * 60)
+    return health

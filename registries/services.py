@@ -25,7 +25,7 @@ from cases import clock
 from cases.deadlines import add_days
 from cases.models import Applicant, Case, Document, DocumentType, Page, SourceFile
 from cases.queue import enqueue_on_commit, send
-from registries import client, evidence
+from registries import client, evidence, selectors
 from registries.exceptions import NoIdentifier, RegistryUnavailable
 from registries.models import DeskCheck, Registry, RegistryQuery
 from registries.schemas import SchemaError, normalise
@@ -176,6 +176,15 @@ def registry_query_run(*, query_id: int, may_retry: bool = True) -> int | None:
     if token is None:
         return None
     query = RegistryQuery.objects.select_related("registry", "applicant", "case").get(pk=query_id)
+    try:
+        return _attempt(query, token, may_retry=may_retry)
+    finally:
+        # Outages are loud: a failure (or the first success after one) updates the health behind the banner.
+        if getattr(query, "_failed", False) or selectors.marked_down(query.registry.code):
+            selectors.refresh_health(query.registry)
+
+
+def _attempt(query: RegistryQuery, token, *, may_retry: bool) -> int | None:
     registry = query.registry
     try:
         subject = subject_of(query.applicant)
@@ -185,6 +194,7 @@ def registry_query_run(*, query_id: int, may_retry: bool = True) -> int | None:
         return None
     except client.GatewayError as e:
         logger.warning("registry %s query %s attempt %s failed: %s", registry.code, query.pk, query.attempts, e.code)
+        query._failed = True
         if e.transient and may_retry and query.attempts < settings.REGISTRY_MAX_ATTEMPTS:
             delay = settings.REGISTRY_RETRY_BACKOFF_SECONDS * 2 ** (query.attempts - 1)
             _finish_quickly(
@@ -238,6 +248,7 @@ def _same_subject(asked: dict, answer: client.Answer) -> bool:
 
 
 def _fail(query: RegistryQuery, token, code: str, detail: str, *, latency_ms=None, answer=None) -> None:
+    query._failed = True
     fields = {"status": Q_.FAILED, "error_code": code, "error_detail": detail[:300], "answered_at": clock.now()}
     if latency_ms is not None or answer is not None:
         fields["latency_ms"] = answer.latency_ms if answer is not None else latency_ms

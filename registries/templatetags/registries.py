@@ -3,7 +3,7 @@
 from django import template
 
 from registries import selectors
-from registries.models import DeskCheck, Registry, RegistryQuery
+from registries.models import Registry, RegistryQuery
 
 register = template.Library()
 
@@ -45,15 +45,10 @@ def registry_banner() -> dict:
     return {"down": selectors.down_registries_cached()}
 
 
-@register.inclusion_tag("registries/partials/data_access.html", takes_context=True)
+@register.inclusion_tag("registries/partials/data_access_slot.html", takes_context=True)
 def applicant_data_access(context, applicant) -> dict:
+    """A place on the applicant page that loads the check at the desk and "who looked at my data" (HTMX, with a
+    link without JavaScript): the page itself makes no query for them."""
     request = context.get("request")
-    _, queries, views = selectors.applicant_data_access(user=request.user, pk=applicant.pk)
-    return {
-        "applicant": applicant,
-        "queries": queries,
-        "views": views,
-        "check": DeskCheck.objects.filter(applicant=applicant).first(),
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-    }
+    identifier = (request.GET.get("identifier") or request.POST.get("identifier") or "") if request else ""
+    return {"applicant": applicant, "identifier": identifier}

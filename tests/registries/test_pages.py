@@ -53,9 +53,25 @@ def test_the_applicant_page_lists_every_query_and_the_desk_check_records_differe
     check = person.desk_checks.get()
     assert check.differences == [{"field": "first_name", "typed": "Олена", "registry": "Олєна", "source": "ЄДДР"}]
     assert check.unavailable == []
-    html = client.get(f"/front/applicants/{person.pk}/").content.decode()
+    page = client.get(f"/front/applicants/{person.pk}/").content.decode()
+    assert f'hx-get="/registries/applicants/{person.pk}/data-access/"' in page  # loaded into the applicant page
+    html = client.get(f"/registries/applicants/{person.pk}/data-access/").content.decode()
     assert "Who looked at this person" in html and "The registries hold different data:" in html
     assert html.count("ЄДДР") >= 3  # case opening, the desk check, the difference's source
+    partial = client.get(f"/registries/applicants/{person.pk}/data-access/", headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode() and "Олєна" in partial.content.decode()
+
+
+def test_a_clerk_who_found_the_person_by_identifier_sees_their_records(registries, gateway, client):
+    world = registries
+    person = known_person(world, gateway)
+    client.force_login(world.clerk_c)  # another community: the person is reached only by the identifier shown
+    url = f"/registries/applicants/{person.pk}/data-access/"
+    assert client.get(url).status_code == 404
+    assert client.get(url, {"identifier": person.rnokpp}).status_code == 200
+    assert client.get(url, {"identifier": "0000000000"}).status_code == 404
+    client.force_login(world.accountant)
+    assert client.get(url, {"identifier": person.rnokpp}).status_code == 404
 
 
 def test_the_health_panel_is_for_the_head_and_the_ministry_admin(registries, gateway, client):
