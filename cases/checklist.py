@@ -1,4 +1,8 @@
-"""A service's checklist measured against a case's documents: what is there, what is missing."""
+"""A service's checklist measured against a case's documents: what is there, what is missing.
+
+A document filed from a registry's answer (``Document.Origin.REGISTRY``) satisfies its item whatever the item's
+minimum page count: the registry's extract is the evidence, and no scan is needed.
+"""
 
 from dataclasses import dataclass, field
 
@@ -12,8 +16,25 @@ class ChecklistLine:
     page_count: int = 0
 
     @property
+    def registry_documents(self) -> list[Document]:
+        return [d for d in self.documents if d.origin == Document.Origin.REGISTRY]
+
+    @property
+    def satisfied_by(self) -> str | None:
+        """``"registry"`` (an answer stands in), ``"documents"`` (enough pages were brought) or None (neither)."""
+        if self.registry_documents:
+            return "registry"
+        if self.page_count >= self.item.min_pages:
+            return "documents"
+        return None
+
+    @property
+    def registry_codes(self) -> list[str]:
+        return sorted({d.registry_code for d in self.registry_documents})
+
+    @property
     def satisfied(self) -> bool:
-        return not self.item.required or self.page_count >= self.item.min_pages
+        return not self.item.required or self.satisfied_by is not None
 
 
 def checklist_for(case: Case, documents: list[Document] | None = None) -> list[ChecklistLine]:

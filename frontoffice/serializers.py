@@ -53,6 +53,11 @@ class ChecklistLineSerializer(serializers.Serializer):
     required = serializers.BooleanField(source="item.required")
     page_count = serializers.IntegerField()
     satisfied = serializers.BooleanField()
+    satisfied_by = serializers.ChoiceField(
+        choices=["registry", "documents"],
+        allow_null=True,
+        help_text="registry: a registry's answer stands in for the papers; documents: enough pages were brought.",
+    )
 
     def get_document_types(self, line) -> list[str]:
         return [t.code for t in line.item.document_types.all()]

@@ -9,7 +9,13 @@ class Document(models.Model):
     """A typed item of a case's package (e.g. "passport"), made of one or more pages.
 
     ``document_type`` is empty for pages a scanned batch could not type: "unsorted", for the clerk to label.
+    ``origin`` says where it came from: uploaded by people, or filed by the product from a state registry's answer
+    (``registry_code`` then names the registry; the checklist counts such a document whatever its page count).
     """
+
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", _("Uploaded")
+        REGISTRY = "registry", _("From the registry")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="documents")
     document_type = models.ForeignKey(
@@ -21,6 +27,8 @@ class Document(models.Model):
         verbose_name=_("document type"),
     )
     position = models.PositiveIntegerField(default=0)
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.UPLOAD)
+    registry_code = models.CharField(_("registry"), max_length=40, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
