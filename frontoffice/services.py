@@ -38,6 +38,7 @@ from cases.queue import enqueue_on_commit, send
 from cases.services import case_number_next, idempotency_remember, idempotent_case
 from cases.statemachine import Change
 from frontoffice import processing
+from registries.services import registry_queries_for_new_case
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ def case_open(
         note=case.duplicate_reason,
         data={"duplicate_of": [c.number for c in existing]} if existing else None,
     )
+    # What a state registry holds is asked for at once; the questions go out when this transaction commits.
+    registry_queries_for_new_case(case=case, by=by)
     return case
 
 
