@@ -8,9 +8,8 @@ from django.db import connection
 from django.utils import translation
 
 from config import celery_app
+from tests.corpus import IN_CI, shared_samples
 from tests.factories import build_world
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def redis_url() -> str | None:
@@ -85,6 +84,14 @@ def stored_files(root) -> list[str]:
     if not os.path.isdir(root):
         return []
     return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files)
+
+
+@pytest.fixture
+def samples():
+    """The third-party samples' folder (``HROMADA_SAMPLES_DIR`` or ``../shared/samples``): the test skips without
+    it, except in CI, where it fails. Everything they prove is also proven on the suite's own corpus (tests/corpus.py).
+    """
+    return shared_samples()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Page processing: every sample file gets the outcome the samples README states; images the tests make cover
-EXIF orientation, CMYK, 16-bit, palette with alpha, grey detection; every refusal leaves nothing behind."""
+"""Page processing: every kind of scan (the suite's own corpus, and the third-party samples when they are there) gets
+the outcome the samples README states; images the tests make cover EXIF orientation, CMYK, 16-bit, palette with
+alpha, grey detection; every refusal leaves nothing behind."""
 
 import io
 import zlib
@@ -12,31 +13,13 @@ from cases.exceptions import FileRejected
 from cases.models import Document, Page, SourceFile
 from frontoffice import processing
 from frontoffice import services as front
+from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
-ACCEPTED = {
-    "simple.jpg": 1,
-    "simple.tif": 1,
-    "simple.png": 1,
-    "simple-no-dpi.png": 1,
-    "simple-alpha.png": 1,
-    "no-text-alpha.png": 1,
-    "simple.gif": 1,
-    "simple.heic": 1,
-    "multi-page-images.tiff": 3,
-    "multi-page-images-alpha.tiff": 3,
-    "multi-page-images.pdf": 3,
-    "multi-page-mixed.pdf": 6,
-    "multi-page-digital.pdf": 3,
-    "rotated.pdf": 4,
-    "signed.pdf": 1,
-    "with-form.pdf": 1,
-    "test_with_bom.pdf": 2,
-    "damaged-recoverable.pdf": 2,
-}
+ACCEPTED = corpus.SCAN_PAGES  # the pages each scan yields: the corpus's files and the samples of the same name
 REFUSED = {
     "encrypted.pdf": "password-protected",
     "password-is-test.pdf": "password-protected",
@@ -59,8 +42,16 @@ def page_image(page: Page) -> Image.Image:
         return Image.open(io.BytesIO(f.read()))
 
 
-def test_every_sample_scan_is_accepted_with_its_pages(world, samples, media_root, settings):
-    settings.LANGUAGE_CODE = "en"
+def test_every_kind_of_scan_is_accepted_with_its_pages(world, media_root):
+    for name, pages in ACCEPTED.items():
+        _, document = upload_bytes(world, corpus.scan(name), name)
+        statuses = list(document.pages.values_list("status", flat=True))
+        assert statuses == ["ready"] * pages, (name, statuses)
+        for page in document.pages.all():
+            assert page.thumbnail and page.image and page.width and page.height
+
+
+def test_every_third_party_sample_scan_is_accepted_with_its_pages(world, samples, media_root):
     found = sorted(p.name for p in (samples / "scans").iterdir() if p.name != "README.md")
     assert sorted(ACCEPTED) == found, "a sample without a stated outcome"
     for name, pages in ACCEPTED.items():
@@ -71,16 +62,16 @@ def test_every_sample_scan_is_accepted_with_its_pages(world, samples, media_root
             assert page.thumbnail and page.image and page.width and page.height
 
 
+@pytest.mark.parametrize("source", ["corpus", "third-party"])
 @pytest.mark.parametrize(("name", "message"), sorted(REFUSED.items()))
-def test_bad_samples_are_refused_clearly_and_leave_nothing(world, samples, media_root, name, message):
+def test_bad_samples_are_refused_clearly_and_leave_nothing(world, request, media_root, name, message, source):
+    if source == "corpus":
+        content = corpus.bad(name)
+    else:
+        content = (request.getfixturevalue("samples") / "bad" / name).read_bytes()
     case = make_case(world)
     with pytest.raises(FileRejected) as refused:
-        front.document_add(
-            case=case,
-            document_type=None,
-            files=[front.uploaded((samples / "bad" / name).read_bytes(), name)],
-            by=world.clerk_a,
-        )
+        front.document_add(case=case, document_type=None, files=[front.uploaded(content, name)], by=world.clerk_a)
     from django.utils import translation
 
     with translation.override("en"):
@@ -88,16 +79,17 @@ def test_bad_samples_are_refused_clearly_and_leave_nothing(world, samples, media
     assert not Document.objects.exists() and not SourceFile.objects.exists() and stored_files(media_root) == []
 
 
-def test_alpha_is_flattened_onto_white(world, samples):
-    _, document = upload_bytes(world, (samples / "scans" / "no-text-alpha.png").read_bytes(), "a.png")
+def test_alpha_is_flattened_onto_white(world):
+    _, document = upload_bytes(world, corpus.scan("no-text-alpha.png"), "a.png")
     im = page_image(document.pages.get())
     assert im.mode in ("L", "RGB")
     corner = im.getpixel((0, 0))
     assert (corner if isinstance(corner, int) else min(corner)) > 240
 
 
-def test_rotated_pdf_pages_come_out_upright(world, samples):
-    _, document = upload_bytes(world, (samples / "scans" / "rotated.pdf").read_bytes(), "rotated.pdf")
+def test_rotated_pdf_pages_come_out_upright(world):
+    _, document = upload_bytes(world, corpus.scan("rotated.pdf"), "rotated.pdf")
+    assert document.pages.count() == 4
     for page in document.pages.all():
         im = page_image(page)
         assert im.height > im.width, (page.source_index, im.size)
@@ -236,7 +228,7 @@ def test_bad_files_are_refused_with_a_clear_message(world, media_root, content, 
     assert not Page.objects.exists() and not SourceFile.objects.exists() and stored_files(media_root) == []
 
 
-def test_size_and_page_limits_are_settings(world, samples, settings, media_root):
+def test_size_and_page_limits_are_settings(world, settings, media_root):
     from django.utils import translation
 
     case = make_case(world)
@@ -250,7 +242,7 @@ def test_size_and_page_limits_are_settings(world, samples, settings, media_root)
         )
     settings.UPLOAD_MAX_BYTES = 25 * 2**20
     settings.UPLOAD_MAX_PDF_PAGES = 5
-    pdf = (samples / "scans" / "multi-page-mixed.pdf").read_bytes()
+    pdf = corpus.scan("multi-page-mixed.pdf")
     with translation.override("en"), pytest.raises(FileRejected, match="limit is 5"):
         front.document_add(case=case, document_type=None, files=[front.uploaded(pdf, "long.pdf")], by=world.clerk_a)
     assert stored_files(media_root) == []
