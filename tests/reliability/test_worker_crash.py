@@ -30,7 +30,15 @@ PAGES = 8
 VISIBILITY_TIMEOUT = 3  # Redis gives the killed worker's task back on its own too; the test does not wait for it
 SWEEP_SECONDS = 5
 DEADLINE = 180
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    # One run at a time (in one test process under `make test`): the Redis transport keeps every queue's
+    # unacknowledged messages in one hash, and a worker starting up hands back any older than its visibility timeout.
+    pytest.mark.xdist_group("celery-worker"),
+]
 
 
 def heavy_scan(seed: int) -> bytes:
