@@ -27,6 +27,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import case_detail_queryset, case_list
+from registries.selectors import registry_list
 
 S = Case.Status
 R = Membership.Role
@@ -214,6 +215,12 @@ class Review:
         return 0
 
 
+def registry_name(document: Document) -> str:
+    """The registry an extract came from, as clerks and reviewers name it (ДРАЦС)."""
+    registry = registry_list().filter(code=document.registry_code).first()
+    return str(registry) if registry else document.registry_code
+
+
 def case_review(*, user, pk: int, today: Today | None = None) -> Review:
     """One case of my back office, with its applicant's earlier cases, checklist, pages and timeline; 404 if it is
     not one of mine to see."""
@@ -241,6 +248,8 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
                 "n": n,
                 "total": len(in_document),
             }
+            if document.origin == Document.Origin.REGISTRY:
+                page.caption += " · " + _("extract from %(registry)s") % {"registry": registry_name(document)}
             pages.append(page)
     events = list(case.events.all())
     for event in events:
