@@ -201,6 +201,26 @@ MATRIX: dict[str, tuple] = {
         None,
         "in 404 404 404 302 409 404 404 404 404",
     ),
+    # registries pages
+    "registries:health": ("GET", None, None, "in 404 404 404 404 200 404 200 404 200"),
+    "registries:case-ask": (
+        "POST",
+        lambda o: {"pk": o.draft.pk, "code": "dracs"},
+        None,
+        "in 302 404 404 404 404 404 404 404 404",
+    ),
+    "registries:applicant-data-access": (
+        "GET",
+        lambda o: {"pk": o.submitted.applicant_id},
+        None,
+        "in 200 404 200 200 200 404 404 404 404",
+    ),
+    "registries:desk-check": (
+        "POST",
+        lambda o: {"pk": o.draft.applicant_id},
+        None,
+        "in 302 404 404 404 404 404 404 404 404",
+    ),
     # payments pages
     "payments:home": ("GET", None, None, "in 404 404 200 404 404 404 404 200 200"),
     "payments:statement": ("GET", lambda o: {"pk": o.statement.pk}, None, "in 404 404 200 404 404 404 404 200 200"),
@@ -255,6 +275,14 @@ MATRIX: dict[str, tuple] = {
     "case-hand-over": ("POST", _case("decided"), None, "401 200 404 409 409 409 404 404 404 404"),
     "case-receipt": ("GET", _case("submitted"), None, "401 200 404 200 200 200 404 404 404 404"),
     "case-decision-notice": ("GET", _case("decided"), None, "401 200 404 200 200 200 404 404 404 404"),
+    "api-registry-list": ("GET", None, None, "401 200 200 200 200 200 200 200 200 200"),
+    "api-case-registry-queries": ("GET", _case("submitted"), None, "401 200 404 200 200 200 404 404 404 404"),
+    "api-applicant-data-access": (
+        "GET",
+        lambda o: {"pk": o.submitted.applicant_id},
+        None,
+        "401 200 404 200 200 200 404 404 404 404",
+    ),
     "api-case-cover-sheet": ("GET", _case("draft"), None, "401 200 404 200 404 404 404 404 404 404"),
     "api-separator-sheets": ("GET", None, None, "401 200 200 200 200 200 200 200 200 200"),
     "api-scan-batches": ("GET", None, None, "401 200 empty 200 empty empty empty empty empty empty"),
