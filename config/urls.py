@@ -24,5 +24,6 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
 ]
 
+handler403 = "cases.views.permission_denied"
 handler404 = "cases.views.not_found"
 handler500 = "cases.views.server_error"

@@ -25,6 +25,7 @@ from cases.lifecycle import available_actions
 from cases.models import Case, DocumentType, FrontOffice, Page
 from cases.selectors import document_get, page_get
 from cases.services import inbox_mark_read
+from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
 from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, SearchForm, UploadForm
 
@@ -97,6 +98,14 @@ def applicant_search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _refused_post(request: HttpRequest) -> dict | None:
+    """The posted data when the CSRF check refused the post (cases.views.csrf_failure): shown again, not acted on."""
+    if not getattr(request, "csrf_failed", False):
+        return None
+    return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+
+
+@csrf_rerender
 @require_http_methods(["GET", "POST"])
 @front_office_required
 def applicant_new(request: HttpRequest) -> HttpResponse:
@@ -107,6 +116,12 @@ def applicant_new(request: HttpRequest) -> HttpResponse:
     initial = {k: v for k, v in request.GET.items() if k in ("rnokpp", "passport_number", "last_name", "first_name")}
     if request.GET.get("birth_date"):
         initial["birth_date"] = request.GET["birth_date"]
+    refused = _refused_post(request)
+    if refused is not None:
+        form = ApplicantForm(initial=refused, front_offices=offices)
+        return render(
+            request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants", "csrf_failed": True}
+        )
     form = ApplicantForm(request.POST or None, initial=initial, front_offices=offices)
     if request.method == "POST" and form.is_valid():
         front_office = _chosen(offices, form.cleaned_data.get("front_office"))
@@ -129,6 +144,7 @@ def _chosen(offices: list[FrontOffice], pk) -> FrontOffice:
     return next((fo for fo in offices if str(fo.pk) == str(pk)), offices[0])
 
 
+@csrf_rerender
 @require_http_methods(["GET", "POST"])
 @front_office_required
 def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -136,9 +152,13 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     identifier = request.POST.get("identifier") or request.GET.get("identifier", "")
     applicant = selectors.applicant_for_clerk(user=request.user, pk=pk, identifier=identifier)
     offices = selectors.clerk_front_offices(user=request.user)
-    form = CaseOpenForm(request.POST or None, initial={"identifier": identifier}, front_offices=offices)
+    refused = _refused_post(request)
+    if refused is not None:
+        form = CaseOpenForm(initial=refused, front_offices=offices)
+    else:
+        form = CaseOpenForm(request.POST or None, initial={"identifier": identifier}, front_offices=offices)
     duplicates = []
-    if request.method == "POST":
+    if request.method == "POST" and refused is None:
         if not offices:
             raise Http404
         if form.is_valid():
@@ -171,6 +191,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "duplicates": duplicates,
             "can_open": bool(offices),
+            "csrf_failed": refused is not None,
             "service": selectors.service_with_checklist(pk=chosen),
             "nav": "applicants",
         },
