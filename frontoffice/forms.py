@@ -37,6 +37,10 @@ class ApplicantForm(forms.Form):
         )
         for field in self.fields.values():
             field.validators = [v for v in field.validators if not getattr(v, "__module__", "").startswith("cases")]
+        # The service fills these from the identifiers when left blank (the RNOKPP encodes the date of birth).
+        self.fields["birth_date"].required = False
+        self.fields["birth_date"].help_text = _("Filled in from the RNOKPP when left blank.")
+        self.fields["passport_kind"].required = False
         self.fields["rnokpp"].help_text = _("10 digits. A person may lawfully have none: then give the passport.")
         self.fields["passport_number"].help_text = _("Booklet: 2 Cyrillic letters and 6 digits; ID card: 9 digits.")
         self.fields["unzr"].help_text = _("Optional, from the ID card: YYYYMMDD-NNNNC.")

@@ -35,7 +35,13 @@ from cases.exceptions import (
 from cases.lifecycle import Action
 from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
 from cases.queue import enqueue_on_commit, send
-from cases.services import case_number_next, idempotency_remember, idempotent_case
+from cases.services import (
+    applicant_prepare,
+    applicant_save,
+    case_number_next,
+    idempotency_remember,
+    idempotent_case,
+)
 from frontoffice import processing
 
 logger = logging.getLogger(__name__)
@@ -64,16 +70,12 @@ def _require_editable(case: Case, by) -> None:
 
 
 def applicant_register(*, by, front_office: FrontOffice, data: dict) -> Applicant:
-    """Register a person. ``data`` holds the Applicant fields; raises ``ValidationError`` with field errors."""
+    """Register a person. ``data`` holds the Applicant fields; raises ``ValidationError`` with field errors (one per
+    field; a number already on file answers with the code ``applicant_exists`` and the person's id)."""
     _require_clerk_of(front_office, by)
     applicant = Applicant(registered_at=front_office, created_by=by, **data)
-    if applicant.rnokpp == "":
-        applicant.rnokpp = None
-    if applicant.passport_number:
-        applicant.passport_number = applicant.passport_number.strip().upper()
-    applicant.full_clean()
-    with transaction.atomic():
-        applicant.save()
+    applicant_prepare(applicant)
+    applicant_save(applicant)
     logger.info("applicant registered id=%s front_office=%s", applicant.pk, front_office.pk)
     return applicant
 

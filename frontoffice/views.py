@@ -14,6 +14,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +26,7 @@ from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.lifecycle import available_actions
 from cases.models import Case, DocumentType, FrontOffice, Page
 from cases.selectors import document_get, page_get
-from cases.services import inbox_mark_read
+from cases.services import APPLICANT_EXISTS, inbox_mark_read
 from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
 from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, SearchForm, UploadForm
@@ -130,14 +132,24 @@ def applicant_new(request: HttpRequest) -> HttpResponse:
                 by=request.user, front_office=front_office, data=form.applicant_data()
             )
         except ValidationError as e:
-            # The model's field validators and its clean() may say the same thing twice: show it once.
-            for field, errors in e.message_dict.items():
-                for error in dict.fromkeys(errors):
-                    form.add_error(field if field in form.fields else None, error)
+            _errors_to_form(form, e)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": applicant.full_name})
             return redirect("frontoffice:applicant-detail", pk=applicant.pk)
     return render(request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants"})
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    """A service's field errors beside their fields; "already registered" links to the person on file."""
+    by_field = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
+    for field, errors in by_field:
+        for err in errors:
+            message = next(iter(err))
+            if err.code == APPLICANT_EXISTS:
+                url = reverse("frontoffice:applicant-detail", args=[err.params["applicant"]])
+                url += "?" + urlencode({"identifier": err.params["identifier"]})
+                message = format_html('{} <a href="{}">{}</a>', message, url, _("Open the person's page"))
+            form.add_error(field if field in form.fields else None, message)
 
 
 def _chosen(offices: list[FrontOffice], pk) -> FrontOffice:
@@ -173,7 +185,9 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     duplicate_reason=data["duplicate_reason"],
                 )
             except DuplicateOpenCase as e:
-                duplicates = e.extra.get("existing", [])
+                numbers = e.extra.get("existing", [])
+                visible = selectors.cases_by_number(user=request.user, numbers=numbers)
+                duplicates = [(number, visible.get(number)) for number in numbers]
                 form.add_error("duplicate_reason", e.message)
             except DomainError as e:
                 form.add_error(None, e.message)
