@@ -15,13 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import clock, deadlines, lifecycle
 from cases.access import access_for
-from cases.checklist import missing_items, pages_not_ready
+from cases.checklist import in_checklist_order, missing_items, pages_not_ready
 from cases.exceptions import (
     ChecklistIncomplete,
     DuplicateFile,
@@ -440,22 +440,29 @@ def case_hand_over(*, case: Case, by) -> Case:
 
 
 def case_package_pdf(*, case_id: int) -> str | None:
-    """Assemble one PDF of every ready page in order (lossless: the JPEGs are embedded as they are)."""
+    """Assemble one PDF of every ready page, documents in the checklist's order, on A4 pages (lossless: the JPEGs
+    are embedded as they are; a page larger than A4 is scaled down into it, a smaller one is centred, a landscape
+    image gets a landscape sheet)."""
     import img2pdf
 
-    case = Case.objects.filter(pk=case_id).first()
+    case = Case.objects.select_related("service_type").filter(pk=case_id).first()
     if case is None:
         return None
-    pages = Page.objects.filter(document__case=case, status=Page.Status.READY).order_by(
-        "document__position", "document_id", "position", "pk"
+    documents = in_checklist_order(
+        case, list(case.documents.prefetch_related(Prefetch("pages", Page.objects.order_by("position", "pk"))))
     )
     images = []
-    for page in pages:
-        with default_storage.open(page.image.name, "rb") as f:
-            images.append(f.read())
+    for document in documents:
+        for page in document.pages.all():
+            if page.status != Page.Status.READY:
+                continue
+            with default_storage.open(page.image.name, "rb") as f:
+                images.append(f.read())
     if not images:
         return None
-    pdf = img2pdf.convert(images, layout_fun=img2pdf.get_fixed_dpi_layout_fun((300, 300)))
+    a4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+    layout = img2pdf.get_layout_fun(a4, fit=img2pdf.FitMode.shrink, auto_orient=True)
+    pdf = img2pdf.convert(images, layout_fun=layout)
     name = _replace(f"cases/{case.pk}/package.pdf", pdf)
     Case.objects.filter(pk=case.pk).update(package_pdf=name)
     return name
