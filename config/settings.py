@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cases.middleware.CompressTextMiddleware",  # below WhiteNoise: static files come pre-compressed from it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cases.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
