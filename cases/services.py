@@ -13,8 +13,10 @@ from cases.validators import (
     ID_CARD_RE,
     passport_kind_for,
     passport_number_normalised,
+    phone_normalised,
     rnokpp_birth_date,
     rnokpp_is_valid,
+    validate_phone,
 )
 
 # The error code of "this person is already registered": the UI links the message to the existing person.
@@ -70,11 +72,16 @@ def applicant_prepare(applicant: Applicant) -> None:
         applicant.passport_kind = passport_kind_for(applicant.passport_number)
     if applicant.birth_date is None and applicant.rnokpp and rnokpp_is_valid(applicant.rnokpp):
         applicant.birth_date = rnokpp_birth_date(applicant.rnokpp)
+    applicant.phone = phone_normalised(applicant.phone)
     errors: dict[str, list] = {}
     try:
         applicant.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as e:
         errors = {field: list(e.error_dict[field]) for field in e.error_dict}
+    try:
+        validate_phone(applicant.phone)
+    except ValidationError as e:
+        errors.setdefault("phone", e.error_list)
     if applicant.passport_kind == Applicant.PassportKind.BOOKLET and ID_CARD_RE.fullmatch(applicant.passport_number):
         errors["passport_number"] = [
             ValidationError(
@@ -140,6 +147,11 @@ def inbox_mark_read(*, message: InboxMessage, by) -> None:
         message.read_at = clock.now()
         message.read_by = by
         message.save(update_fields=["read_at", "read_by"])
+
+
+def inbox_mark_all_read(*, messages, by) -> int:
+    """Mark every unread entry of ``messages`` (a queryset already scoped to what ``by`` may see) as read."""
+    return messages.filter(read_at__isnull=True).update(read_at=clock.now(), read_by=by)
 
 
 def access_log_record(*, user, case: Case, what: str, object_id: int | None = None) -> None:

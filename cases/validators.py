@@ -107,3 +107,20 @@ def passport_kind_for(number: str) -> str:
     if ID_CARD_RE.fullmatch(number or ""):
         return "id_card"
     return ""
+
+
+def phone_normalised(value: str) -> str:
+    """A Ukrainian phone number as +380XXXXXXXXX; anything else is returned as typed (stripped) for the check."""
+    digits = re.sub(r"[\s()\-.]", "", value or "")
+    if re.fullmatch(r"0\d{9}", digits):
+        return "+38" + digits
+    if re.fullmatch(r"380\d{9}", digits):
+        return "+" + digits
+    return digits if re.fullmatch(r"\+380\d{9}", digits) else (value or "").strip()
+
+
+def validate_phone(value: str) -> None:
+    if value and not re.fullmatch(r"\+380\d{9}", value):
+        raise ValidationError(
+            _("Give a Ukrainian phone number: +380 XX XXX XX XX or 0XX XXX XX XX."), code="phone_format"
+        )

@@ -85,7 +85,7 @@ def receipt_pdf(case: Case) -> bytes:
     w.pair(_("Date of birth"), case.applicant.birth_date.strftime("%d.%m.%Y"))
     w.pair(_("Service"), case.service_type.name)
     w.pair(_("Front office"), _office(case))
-    w.pair(_("Decided by"), case.back_office.name)
+    w.pair(_("To be decided by"), case.back_office.name)
     w.pair(_("Received"), _local(case.first_submitted_at or case.submitted_at or case.created_at))
     if case.due_date:
         w.pair(_("Decision due by"), case.due_date.strftime("%d.%m.%Y"))

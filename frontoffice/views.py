@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,18 +22,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import clock
 from cases.access import access_for
-from cases.checklist import checklist_for
+from cases.checklist import checklist_for, in_checklist_order
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.lifecycle import available_actions
-from cases.models import Case, DocumentType, FrontOffice, Page
+from cases.models import Applicant, Case, DocumentType, FrontOffice, Page
 from cases.selectors import document_get, page_get
-from cases.services import APPLICANT_EXISTS, inbox_mark_read
+from cases.services import (
+    APPLICANT_EXISTS,
+    APPLICANT_FIELDS,
+    applicant_prepare,
+    inbox_mark_all_read,
+    inbox_mark_read,
+)
 from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
-from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, SearchForm, UploadForm
+from frontoffice.forms import CaseOpenForm, ReasonForm, RegisterForm, SearchForm, UploadForm
 
 S = Case.Status
 POLL_SECONDS = 2
+INBOX_SHOWN = 5  # the home page shows the newest few; the work lists come first
 
 
 def front_office_required(view):
@@ -57,11 +65,25 @@ def front_office_required(view):
 def home(request: HttpRequest) -> HttpResponse:
     """The clerk's day: the inbox, packages late for submission, cases waiting on us, decisions to hand over."""
     board = selectors.clerk_board(user=request.user)
+    inbox = list(board.inbox[: INBOX_SHOWN + 1])
     return render(
         request,
         "frontoffice/home.html",
-        {"board": board, "inbox": list(board.inbox[: selectors.LIST_LIMIT]), "nav": "home"},
+        {
+            "board": board,
+            "inbox": inbox[:INBOX_SHOWN],
+            "inbox_more": board.inbox.count() - INBOX_SHOWN if len(inbox) > INBOX_SHOWN else 0,
+            "can_register": bool(selectors.clerk_front_offices(user=request.user)),
+            "nav": "home",
+        },
     )
+
+
+@require_POST
+@front_office_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    inbox_mark_all_read(messages=selectors.inbox_unread(user=request.user), by=request.user)
+    return redirect("frontoffice:home")
 
 
 @require_POST
@@ -80,13 +102,17 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @front_office_required
 def applicant_search(request: HttpRequest) -> HttpResponse:
-    """Find the person: by RNOKPP, by passport / ID-card number, or by name and date of birth."""
+    """Find the person: by RNOKPP, by passport / ID-card number, or by name and date of birth. A valid RNOKPP that
+    nobody has goes straight to the registration, the number filled in (a wrong check digit is said first)."""
     form = SearchForm(request.GET or None)
     results, identifier = None, ""
     if form.asked:
         data = form.cleaned_data
         results = list(selectors.applicant_search(user=request.user, **data)[: selectors.LIST_LIMIT])
         identifier = data["rnokpp"] or data["passport_number"]
+        if not results and data["rnokpp"] and selectors.clerk_front_offices(user=request.user):
+            messages.info(request, _("Nobody with this RNOKPP is registered yet: register the person."))
+            return redirect(reverse("frontoffice:applicant-new") + "?" + urlencode({"rnokpp": data["rnokpp"]}))
     return render(
         request,
         "frontoffice/applicant_search.html",
@@ -95,6 +121,7 @@ def applicant_search(request: HttpRequest) -> HttpResponse:
             "results": results,
             "identifier": identifier,
             "register_query": request.GET.urlencode(),
+            "can_register": bool(selectors.clerk_front_offices(user=request.user)),
             "nav": "applicants",
         },
     )
@@ -111,7 +138,8 @@ def _refused_post(request: HttpRequest) -> dict | None:
 @require_http_methods(["GET", "POST"])
 @front_office_required
 def applicant_new(request: HttpRequest) -> HttpResponse:
-    """Register a person; field errors come back from the service next to their fields."""
+    """Register a person and, when a service is chosen, open their case on the same screen (one transaction:
+    either both are saved or neither). Field errors come back from the services next to their fields."""
     offices = selectors.clerk_front_offices(user=request.user)
     if not offices:
         raise Http404
@@ -120,23 +148,64 @@ def applicant_new(request: HttpRequest) -> HttpResponse:
         initial["birth_date"] = request.GET["birth_date"]
     refused = _refused_post(request)
     if refused is not None:
-        form = ApplicantForm(initial=refused, front_offices=offices)
-        return render(
-            request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants", "csrf_failed": True}
-        )
-    form = ApplicantForm(request.POST or None, initial=initial, front_offices=offices)
-    if request.method == "POST" and form.is_valid():
+        form = RegisterForm(initial=refused, front_offices=offices)
+    else:
+        form = RegisterForm(request.POST or None, initial=initial, front_offices=offices)
+    if request.method == "POST" and refused is None and form.is_valid():
         front_office = _chosen(offices, form.cleaned_data.get("front_office"))
+        service_type = form.cleaned_data.get("service_type")
         try:
-            applicant = services.applicant_register(
-                by=request.user, front_office=front_office, data=form.applicant_data()
-            )
+            with transaction.atomic():
+                applicant = services.applicant_register(
+                    by=request.user, front_office=front_office, data=form.applicant_data()
+                )
+                case = None
+                if service_type is not None:
+                    case = services.case_open(
+                        applicant=applicant,
+                        service_type=service_type,
+                        front_office=front_office,
+                        by=request.user,
+                        channel=form.cleaned_data["channel"] or Case.Channel.IN_PERSON,
+                    )
         except ValidationError as e:
             _errors_to_form(form, e)
+        except DomainError as e:
+            form.add_error("service_type" if service_type else None, e.message)
         else:
-            messages.success(request, _("%(name)s is registered.") % {"name": applicant.full_name})
-            return redirect("frontoffice:applicant-detail", pk=applicant.pk)
-    return render(request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants"})
+            if case is None:
+                messages.success(request, _("Registered: %(name)s.") % {"name": applicant.full_name})
+                return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+            messages.success(
+                request,
+                _("Registered: %(name)s. Case %(number)s is opened: add the documents.")
+                % {"name": applicant.full_name, "number": case.number},
+            )
+            return redirect("frontoffice:case-detail", pk=case.pk)
+    elif request.method == "POST" and refused is None:
+        _all_errors_at_once(form)
+    return render(
+        request,
+        "frontoffice/applicant_new.html",
+        {
+            "form": form,
+            "nav": "applicants",
+            "csrf_failed": refused is not None,
+            "service": selectors.service_with_checklist(pk=form["service_type"].value()),
+        },
+    )
+
+
+def _all_errors_at_once(form) -> None:
+    """The form stopped at a field it could not parse: run the service's checks on the rest (saving nothing), so
+    every field in error is named at once rather than one round trip each."""
+    data = {name: form.cleaned_data.get(name) for name in APPLICANT_FIELDS if name not in form.errors}
+    try:
+        applicant_prepare(Applicant(**data))
+    except ValidationError as e:
+        for field, errors in e.error_dict.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, errors[0])
 
 
 def _errors_to_form(form, error: ValidationError) -> None:
@@ -195,7 +264,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Case %(number)s is opened.") % {"number": case.number})
                 return redirect("frontoffice:case-detail", pk=case.pk)
     cases = list(selectors.applicant_cases(user=request.user, applicant=applicant)[: selectors.LIST_LIMIT])
-    chosen = form["service_type"].value() or form.fields["service_type"].queryset.values_list("pk", flat=True).first()
+    chosen = form["service_type"].value()
     return render(
         request,
         "frontoffice/applicant_detail.html",
@@ -449,6 +518,45 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The receipt is issued once the package is submitted."))
         return redirect("frontoffice:case-detail", pk=pk)
     return _pdf_response(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
+
+
+@require_POST
+@front_office_required
+def case_submit_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Submit and print the receipt": the same submission as ``case_submit``, then the receipt page, which opens
+    the browser's print dialog. A refused submission goes back to the case page with the reason."""
+    case = selectors.case_for_write(user=request.user, pk=pk)
+    key = request.POST.get("idempotency_key", "")[:100] or None
+    try:
+        services.case_submit(case=case, by=request.user, idempotency_key=key)
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("frontoffice:case-detail", pk=pk)
+    return redirect(reverse("frontoffice:case-receipt-page", args=[pk]) + "?print=1")
+
+
+@require_GET
+@front_office_required
+def case_receipt_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt as a printable page: ``?print=1`` opens the print dialog (static/js/print.js, CSP-safe)."""
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    if case.first_submitted_at is None:
+        messages.error(request, _("The receipt is issued once the package is submitted."))
+        return redirect("frontoffice:case-detail", pk=pk)
+    documents = in_checklist_order(case, list(case.documents.all()))
+    lines = [(d, len(d.pages.all())) for d in documents]
+    return render(
+        request,
+        "frontoffice/receipt.html",
+        {
+            "case": case,
+            "lines": lines,
+            "total": sum(n for _d, n in lines),
+            "print": request.GET.get("print") == "1",
+            "received": case.first_submitted_at,
+            "nav": "cases",
+        },
+    )
 
 
 @require_GET
