@@ -41,8 +41,12 @@ class RequestInfoForm(forms.Form):
             self.fields["items"].choices = [(item.pk, item.title) for item in checklist_items]
 
 
+# The choice is an act, not a status: "Grant" / "Refuse", not "Granted" / "Refused" (issue 16, words).
+DECISION_ACTIONS = [(Case.Decision.GRANTED, _("Grant")), (Case.Decision.REFUSED, _("Refuse"))]
+
+
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Case.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISION_ACTIONS, widget=forms.RadioSelect)
     grounds = forms.ModelMultipleChoiceField(
         label=_("Legal grounds for a refusal"),
         queryset=RefusalGround.objects.none(),

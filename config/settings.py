@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "cases.apps.LoginThrottlingConfig",  # django-axes, named in Ukrainian in the admin
     "cases",
     "frontoffice",
     "backoffice",
@@ -259,6 +259,8 @@ SCAN_SCRATCH_DIR = env("SCAN_SCRATCH_DIR")
 SCAN_SCRATCH_MAX_AGE_SECONDS = env_int("SCAN_SCRATCH_MAX_AGE_SECONDS", 6 * 60 * 60)
 # Scanner inboxes: <root>/<front-office code>/ unless the front office names its own folder.
 SCAN_INBOX_ROOT = Path(env("SCAN_INBOX_ROOT", str(VAR_DIR / "scan-inbox")))
+# How scanners reach that root over the network, shown to clerks instead of the server's path, e.g. \\hromada\scan
+SCAN_INBOX_SHARE = env("SCAN_INBOX_SHARE", "")
 SCAN_INBOX_POLL_SECONDS = env_int("SCAN_INBOX_POLL_SECONDS", 30)
 # A claimed file left in working/ this long belonged to a worker that died; another worker finishes it.
 SCAN_INBOX_STALE_SECONDS = env_int("SCAN_INBOX_STALE_SECONDS", 900)

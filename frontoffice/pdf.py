@@ -6,7 +6,7 @@ objects; callers load them through selectors.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -112,6 +112,13 @@ def receipt_pdf(case: Case) -> bytes:
     return w.done()
 
 
+# What the notice says was decided, as the decision's own words ("Рішення: призначити допомогу").
+DECISION_WORDS = {
+    Case.Decision.GRANTED: gettext_lazy("to grant the assistance"),
+    Case.Decision.REFUSED: gettext_lazy("to refuse the assistance"),
+}
+
+
 def decision_notice_pdf(case: Case) -> bytes:
     """The notice handed to the applicant: the decision, its grounds and reasons. ``case`` with refusal grounds."""
     w = _Writer(_("Decision notice %(number)s") % {"number": case.number})
@@ -122,7 +129,7 @@ def decision_notice_pdf(case: Case) -> bytes:
     w.pair(_("Applicant"), case.applicant.full_name)
     w.pair(_("Service"), case.service_type.name)
     w.pair(_("Decided"), _local(case.decided_at))
-    w.pair(_("Decision"), case.get_decision_display())
+    w.pair(_("Decision"), DECISION_WORDS.get(case.decision, case.get_decision_display()))
     grounds = list(case.refusal_grounds.all())
     if grounds:
         w.text(_("Legal grounds"), size=12, bold=True)
