@@ -106,14 +106,20 @@ def applicant_save(applicant: Applicant, *, update_fields=None) -> None:
         raise ValidationError(taken or _("The person could not be saved: please send the form again.")) from None
 
 
+def applicant_may_edit(*, applicant: Applicant, user) -> bool:
+    """Clerks of the community that registered the person, or that has a case of theirs, may correct their data."""
+    communities = set(access_for(user).clerk_community_ids)
+    if not communities:
+        return False
+    return (
+        applicant.registered_at.community_id in communities
+        or applicant.cases.filter(community_id__in=communities).exists()
+    )
+
+
 def applicant_update(*, applicant: Applicant, by, data: dict) -> Applicant:
-    """Correct a person's data. Clerks of the community that registered them, or that has a case of theirs."""
-    access = access_for(by)
-    communities = set(access.clerk_community_ids)
-    if (
-        applicant.registered_at.community_id not in communities
-        and not applicant.cases.filter(community_id__in=communities).exists()
-    ):
+    """Correct a person's data (same checks as a registration); raises ``ValidationError`` with field errors."""
+    if not applicant_may_edit(applicant=applicant, user=by):
         raise NotPermitted(_("Only a clerk of the person's community can change their data."))
     for name in APPLICANT_FIELDS:
         if name in data:

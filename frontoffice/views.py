@@ -30,13 +30,15 @@ from cases.selectors import document_get, page_get
 from cases.services import (
     APPLICANT_EXISTS,
     APPLICANT_FIELDS,
+    applicant_may_edit,
     applicant_prepare,
     inbox_mark_all_read,
     inbox_mark_read,
 )
+from cases.services import applicant_update as services_kernel_update
 from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
-from frontoffice.forms import CaseOpenForm, ReasonForm, RegisterForm, SearchForm, UploadForm
+from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, RegisterForm, SearchForm, UploadForm
 
 S = Case.Status
 POLL_SECONDS = 2
@@ -274,10 +276,45 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "duplicates": duplicates,
             "can_open": bool(offices),
+            "can_edit": applicant_may_edit(applicant=applicant, user=request.user),
             "csrf_failed": refused is not None,
             "service": selectors.service_with_checklist(pk=chosen),
             "nav": "applicants",
         },
+    )
+
+
+@csrf_rerender
+@require_http_methods(["GET", "POST"])
+@front_office_required
+def applicant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the person's data (a clerk of their community); the same checks as a registration."""
+    applicant = selectors.applicant_for_clerk(user=request.user, pk=pk)
+    if not applicant_may_edit(applicant=applicant, user=request.user):
+        raise Http404
+    current = {name: getattr(applicant, name) for name in APPLICANT_FIELDS}
+    refused = _refused_post(request)
+    if refused is not None:
+        form = ApplicantForm(initial=refused)
+    else:
+        form = ApplicantForm(request.POST or None, initial=current)
+    if request.method == "POST" and refused is None:
+        if form.is_valid():
+            try:
+                services_kernel_update(applicant=applicant, by=request.user, data=form.applicant_data())
+            except ValidationError as e:
+                _errors_to_form(form, e)
+            except DomainError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("The person's data are saved."))
+                return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+        else:
+            _all_errors_at_once(form)
+    return render(
+        request,
+        "frontoffice/applicant_edit.html",
+        {"form": form, "applicant": applicant, "nav": "applicants", "csrf_failed": refused is not None},
     )
 
 

@@ -440,3 +440,25 @@ def test_home_shows_work_first_and_only_the_newest_inbox_entries(clerk, world):
     assert html.count('name="open"') == 5 and "message 7" in html and "message 0" not in html
     clerk.post(reverse("frontoffice:inbox-read-all"))
     assert not case.inbox_messages.filter(read_at__isnull=True).exists()
+
+
+def test_a_clerk_of_the_community_corrects_the_persons_data(clerk, client, world):
+    person = applicant(world, phone="")
+    url = reverse("frontoffice:applicant-edit", args=[person.pk])
+    assert url in clerk.get(reverse("frontoffice:applicant-detail", args=[person.pk])).content.decode()
+    data = {
+        "last_name": "Шевченко-Коваль",
+        "first_name": person.first_name,
+        "patronymic": person.patronymic,
+        "birth_date": person.birth_date.isoformat(),
+        "passport_number": person.passport_number,
+        "phone": "067 123 45 67",
+    }
+    response = clerk.post(url, data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.last_name == "Шевченко-Коваль" and person.phone == "+380671234567"
+    bad = clerk.post(url, {**data, "phone": "12"})
+    assert bad.status_code == 200 and "phone" in bad.context["form"].errors
+    client.force_login(world.clerk_c)  # another community, no case of theirs there
+    assert client.post(url, data).status_code == 404
