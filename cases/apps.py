@@ -5,6 +5,7 @@ from django.utils.translation import gettext_noop
 
 
 class CasesConfig(AppConfig):
+    default = True  # this module also holds LoginThrottlingConfig: say which one "cases" means
     name = "cases"
     verbose_name = _("Cases (shared kernel)")
 

@@ -57,3 +57,9 @@ def test_the_scanner_folder_is_shown_as_the_share_not_the_server_path(client, wo
     client.force_login(world.clerk_a)
     html = client.get(reverse("frontoffice:batch-list")).content.decode()
     assert rf"\\hromada\scan\{world.fo_a.code}" in html and str(tmp_path) not in html
+
+
+def test_the_kernel_keeps_its_own_name_in_the_admin():
+    from django.apps import apps
+
+    assert str(apps.get_app_config("cases").verbose_name) == "Справи (спільне ядро)"
