@@ -58,7 +58,7 @@ class ApplicantForm(forms.Form):
         self.fields["passport_kind"].required = False
         self.fields["rnokpp"].help_text = _("10 digits. A person may lawfully have none: then give the passport.")
         self.fields["passport_number"].help_text = _("Booklet: 2 Cyrillic letters and 6 digits; ID card: 9 digits.")
-        self.fields["unzr"].help_text = _("Optional, from the ID card: YYYYMMDD-NNNNC.")
+        self.fields["unzr"].help_text = _("From the ID card: YYYYMMDD-NNNNC.")
         self.fields["passport_kind"].choices = [("", _("— from the number —")), *Applicant.PassportKind.choices]
         self.fields["passport_kind"].help_text = _("Told by the number's shape when left as it is.")
         self.fields["phone"].help_text = _("+380 XX XXX XX XX or 0XX XXX XX XX.")

@@ -109,9 +109,7 @@ def test_polling_that_cannot_reach_the_server_shows_a_notice(live_server, world,
     expect(page.locator(".fo-offline")).to_have_count(0)
 
 
-def test_a_photo_larger_than_a4_is_reduced_before_upload_and_a_sensible_one_is_not(
-    live_server, world, page, tmp_path
-):
+def test_a_photo_larger_than_a4_is_reduced_before_upload_and_a_sensible_one_is_not(live_server, world, page, tmp_path):
     from playwright.sync_api import expect
 
     case = _open_case(page, live_server.url, world)
