@@ -17,11 +17,11 @@ def test_the_admin_is_branded_and_login_throttling_is_in_ukrainian(client, world
 
 
 def test_decisions_are_offered_as_acts(world):
+    from django.utils import translation
+
     from backoffice.forms import DecideForm
     from cases.models import Case
     from tests.factories import make_case
-
-    from django.utils import translation
 
     case = make_case(world, Case.Status.IN_REVIEW)
     with translation.override("uk"):  # the default language, whatever an earlier test in this process activated
