@@ -51,6 +51,9 @@ class Today:
         return cls(day=day, soon_until=deadlines.due_soon_until(day))
 
     def mark(self, case: Case) -> str:
+        """Overdue / due soon — for cases still open; a decided, closed or withdrawn case has no deadline left."""
+        if not case.is_open:
+            return ""
         return deadlines.due_mark(
             case.due_date, today=self.day, soon_until=self.soon_until, paused=case.clock_paused_at is not None
         )
