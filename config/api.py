@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("frontoffice.api")),
     path("", include("backoffice.api")),
     path("", include("payments.api")),
+    path("", include("notifications.api")),
+    path("", include("public.api")),
 ]
