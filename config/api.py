@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("payments.api")),
     path("", include("notifications.api")),
     path("", include("public.api")),
+    path("", include("uploads.urls")),
 ]
