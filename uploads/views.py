@@ -2,7 +2,7 @@
 
 Who: a staff user (``Authorization: Token …`` or the session with its CSRF header) uploading into a case they may
 edit, or the applicant holding a phone link (metadata ``link``). Metadata: ``case`` (id) or ``application``
-(receipt number), ``document_type`` (code), ``filename``; optional ``sha256`` (hex) checked at the end.
+(receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end.
 """
 
 import base64
@@ -140,7 +140,9 @@ def collection(request: HttpRequest) -> HttpResponse:
                 raise NotPermitted(_("Documents can be added only while the case is a draft or waits for information."))
         document_type = None
         if meta.get("document_type"):
-            document_type = DocumentType.objects.filter(code=meta["document_type"]).first()
+            value = meta["document_type"]
+            lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
+            document_type = DocumentType.objects.filter(**lookup).first()
             if document_type is None:
                 raise InvalidInput(_("Unknown document type."))
         upload = services.upload_create(
