@@ -30,7 +30,7 @@ def document_add_from_link(*, info_request: InfoRequest, document_type: Document
         inbox_post(
             case=case,
             kind=InboxMessage.Kind.NEEDS_INFO,
-            text=_("The applicant sent %(pages)d page(s) by the phone link (%(type)s). Check them and resubmit.")
+            text=_("Pages the applicant sent by the phone link: %(pages)d (%(type)s). Check them and resubmit.")
             % {"pages": pages, "type": document_type.name if document_type else _("unsorted")},
         )
     return document
