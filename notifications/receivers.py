@@ -4,6 +4,7 @@ A receiver is the right place here because the CaseEvent row *is* the committed 
 the transaction commits (never for a transition that rolled back) and the offices' services stay unaware of it.
 """
 
+import logging
 from functools import partial
 
 from django.db import transaction
@@ -12,13 +13,20 @@ from django.dispatch import receiver
 
 from cases.models import CaseEvent
 
+logger = logging.getLogger(__name__)
+
 
 def _after_commit(event_id: int) -> None:
     from notifications.services import notify_for_event, template_for_event
 
-    event = CaseEvent.objects.filter(pk=event_id).first()
-    if event is not None and template_for_event(event) is not None:
-        notify_for_event(event=event)
+    # The transition has committed: a failure here must not turn its answer into an error. It is logged; the
+    # event stays, and notify_for_event(event=…) can be run for it again (it is idempotent per event).
+    try:
+        event = CaseEvent.objects.filter(pk=event_id).first()
+        if event is not None and template_for_event(event) is not None:
+            notify_for_event(event=event)
+    except Exception:
+        logger.exception("message for case event %s not queued", event_id)
 
 
 @receiver(post_save, sender=CaseEvent, dispatch_uid="notifications.case_event")

@@ -86,6 +86,7 @@ class Result:
     status: int = 0
     payload_sent: int = 0
     failures: int = 0
+    requests: int = 0
     offsets_after_cut: list[int] = field(default_factory=list)
     body: bytes = b""
 
@@ -127,6 +128,7 @@ def upload(base: str, data: bytes, *, meta: str, headers: dict, chunk: int = 256
                 },
             )
             result.payload_sent += len(piece)
+            result.requests += 1
             response = conn.getresponse()
             result.body = response.read()
             result.status = response.status
@@ -148,6 +150,7 @@ def upload(base: str, data: bytes, *, meta: str, headers: dict, chunk: int = 256
 
 
 def head(base: str, location: str, headers: dict) -> int:
+    """The offset the server has (retried while the line is down)."""
     for _ in range(20):
         try:
             conn = _conn(base)

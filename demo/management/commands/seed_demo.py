@@ -24,6 +24,7 @@ from cases.catalog import load_catalog
 from cases.models import BackOffice, Case, Community, DocumentType, FrontOffice, Membership, Region, ServiceType
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
 from frontoffice import services as front
+from notifications import services as notify
 from payments import services as pay
 from payments.models import FeeRate, Statement
 
@@ -386,7 +387,7 @@ class Command(BaseCommand):
         birth = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
         rnokpp = self.rnokpp_for(birth, female)
         young = birth.year >= 1990
-        return front.applicant_register(
+        applicant = front.applicant_register(
             by=clerk,
             front_office=front_office,
             data={
@@ -403,6 +404,9 @@ class Command(BaseCommand):
                 "phone": f"+38067{rng.randint(0, 9_999_999):07d}",
             },
         )
+        # The person agreed at the desk to be told about the case by SMS (issue 14: messages land in /_outbox/).
+        notify.contact_set(applicant=applicant, by=clerk, phone=applicant.phone, consent=True)
+        return applicant
 
     def rnokpp_for(self, birth: date, female: bool) -> str:
         days = (birth - RNOKPP_EPOCH).days
