@@ -73,8 +73,8 @@ def contact_set(
     contact.phone, contact.email, contact.channel, contact.language = normalized, email, channel, language
     if consent:
         contact.consent_at, contact.consent_by, contact.opted_out_at = now, by, None
-    elif contact.consent_at is None:
-        contact.consent_by = None
+    elif contact.consent_at is not None and contact.opted_out_at is None:
+        contact.opted_out_at = now  # consent withdrawn: an opt-out
     contact.updated_at = now
     contact.full_clean(exclude=["applicant"])
     contact.save()

@@ -200,3 +200,20 @@ def test_email_goes_through_djangos_mail_backend(world, settings, mailoutbox):
     message = Message.objects.get(case=case)
     assert mail.to == ["olena@example.org"] and mail.body == message.text
     assert message.status == Message.Status.SENT and message.provider_message_id == mail.extra_headers["Message-ID"]
+
+
+def test_a_clerk_records_the_contact_with_consent_and_the_opt_out(world):
+    case = make_case(world)
+    url = f"/api/v1/notifications/contacts/{case.applicant_id}/"
+    clerk = _api(world.clerk_a)
+    bad = clerk.put(url, {"phone": "12345", "consent": True}, format="json")
+    assert bad.status_code == 400 and "phone" in bad.json()
+    ok = clerk.put(url, {"phone": "067 123 45 67", "channel": "viber", "consent": True}, format="json")
+    assert ok.status_code == 200 and ok.json()["phone"] == PHONE and ok.json()["reachable"] is True
+    assert _api(world.clerk_c).get(url).status_code == 404
+    assert _api(world.specialist).put(url, {"phone": PHONE, "consent": True}, format="json").status_code in (404, 409)
+    off = clerk.put(url, {"phone": PHONE, "consent": False}, format="json").json()
+    assert off["reachable"] is False and off["opted_out_at"]
+    fill_checklist(case, world.clerk_a)
+    _submit(world, case)
+    assert not Message.objects.filter(case=case).exists()
