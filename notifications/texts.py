@@ -3,7 +3,7 @@
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-TEMPLATES = ("submitted", "info_requested", "decided", "status_code")
+TEMPLATES = ("submitted", "info_requested", "decided", "status_code", "remote_link")
 
 
 def render(template: str, language: str, context: dict) -> str:
@@ -19,6 +19,11 @@ def render(template: str, language: str, context: dict) -> str:
             text = _(
                 "Hromada: application %(number)s is decided: %(decision)s. The decision notice is ready to collect "
                 "at %(office)s and to download at %(url)s"
+            )
+        elif template == "remote_link":
+            text = _(
+                "Hromada: %(office)s is preparing your application (%(service)s). "
+                "Send photos of your documents by %(until)s: %(link)s"
             )
         elif template == "status_code":
             text = _("Hromada: your code is %(code)s. It is valid for %(minutes)s minutes. Do not tell it to anyone.")

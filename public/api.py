@@ -124,7 +124,30 @@ class StatusView(_Public):
         return Response(StatusSerializer(selectors.status_overview(session=session)).data)
 
 
+class RemoteLinkRequestSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+
+
+class RemoteLinkView(APIView):
+    """Staff only: a clerk sends the phone link of an application taken by phone (channel *remote*)."""
+
+    @extend_schema(
+        summary="Send the applicant the link to photograph their documents (remote application)",
+        request=RemoteLinkRequestSerializer,
+        responses={202: inline_serializer("RemoteLinkSent", {"detail": serializers.CharField()})},
+    )
+    def post(self, request):
+        from cases.selectors import case_get
+
+        serializer = RemoteLinkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = case_get(user=request.user, pk=serializer.validated_data["case"])
+        services.remote_link_send(case=case, by=request.user)
+        return Response({"detail": _("The link is on its way to the applicant.")}, status=status.HTTP_202_ACCEPTED)
+
+
 urlpatterns = [
+    path("public/remote-links/", RemoteLinkView.as_view(), name="public-remote-link"),
     path("public/status/code/", StatusCodeView.as_view(), name="public-status-code"),
     path("public/status/session/", StatusSessionView.as_view(), name="public-status-session"),
     path("public/status/", StatusView.as_view(), name="public-status"),

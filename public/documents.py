@@ -12,17 +12,18 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from cases import lifecycle
-from cases.models import Document, DocumentType, InboxMessage, InfoRequest
+from cases.models import Document, DocumentType, InboxMessage
 from cases.services import inbox_post
+from public.links import LinkTarget
 
 
-def document_add_from_link(*, info_request: InfoRequest, document_type: DocumentType | None, files) -> Document:
+def document_add_from_link(*, target: LinkTarget, document_type: DocumentType | None, files) -> Document:
     """Store the person's files as one document of the link's case, then tell the front office.
 
     The document is recorded as added by the clerk who opened the case (documents need a staff author); the
     timeline and the front office's inbox say it came from the applicant's phone."""
     document_add = import_string(settings.PUBLIC_DOCUMENT_ADD)
-    case = info_request.case
+    case = target.case
     with transaction.atomic():
         document = document_add(case=case, document_type=document_type, files=files, by=case.created_by)
         pages = document.pages.count()

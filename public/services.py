@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from cases import clock
-from cases.exceptions import InvalidCode, TooManyRequests
+from cases.access import access_for
+from cases.exceptions import InvalidCode, InvalidInput, NotPermitted, TooManyRequests, TransitionNotAllowed
 from cases.models import Applicant, Case
-from notifications.models import Channel, Contact
+from notifications.models import Channel, Contact, Message
 from notifications.phones import normalize_phone
 from notifications.services import message_queue
 from public.models import StatusChallenge, StatusSession
@@ -169,3 +170,35 @@ def status_session_get(*, token: str) -> StatusSession | None:
 
 def status_session_end(*, token: str) -> None:
     StatusSession.objects.filter(token_hash=_token_hash(token)).update(expires_at=clock.now())
+
+
+@transaction.atomic
+def remote_link_send(*, case: Case, by) -> Message:
+    """An application taken by phone (channel *remote*): send the person the link to photograph their documents.
+    Only a clerk of the case's community, only while it is a draft, only to a contact who agreed to messages."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from public.links import upload_url
+
+    if case.community_id not in access_for(by).clerk_community_ids:
+        raise NotPermitted(_("Only a clerk of the case's community can send the link."))
+    if case.channel != Case.Channel.REMOTE or case.status != Case.Status.DRAFT:
+        raise TransitionNotAllowed(_("The link is for applications taken by phone, while they are drafts."))
+    contact = Contact.objects.filter(applicant_id=case.applicant_id).first()
+    if contact is None or not contact.reachable or not (contact.phone or contact.email):
+        raise InvalidInput(_("Record the applicant's phone and consent to messages first."))
+    until = timezone.localdate() + timedelta(days=settings.PUBLIC_UPLOAD_LINK_DAYS)
+    return message_queue(
+        case=case,
+        recipient=contact.email if contact.channel == Channel.EMAIL else contact.phone,
+        channel=contact.channel,
+        template="remote_link",
+        language=contact.language,
+        context={
+            "office": case.front_office.name,
+            "service": case.service_type.name,
+            "until": until.strftime("%d.%m.%Y"),
+            "link": upload_url(case=case),
+        },
+    )

@@ -95,12 +95,12 @@ def status_leave(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phone_upload(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        info_request = links.upload_link_check(token=token)
+        target = links.upload_link_check(token=token)
     except LinkInvalid as e:
         return render(request, "public/upload_closed.html", {"reason": e.message}, status=404)
-    case = info_request.case
-    items = list(info_request.items.prefetch_related("document_types"))
-    types = {t.pk: t for item in (items or case.service_type.checklist.all()) for t in item.document_types.all()}
+    case = target.case
+    items = target.items or list(case.service_type.checklist.prefetch_related("document_types"))
+    types = {t.pk: t for item in items for t in item.document_types.all()}
     form = PhoneUploadForm(request.POST if request.method == "POST" else None, document_types=list(types.values()))
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -109,7 +109,7 @@ def phone_upload(request: HttpRequest, token: str) -> HttpResponse:
             if not files:
                 raise DomainError(_("Take a photo or choose a file first."))
             documents.document_add_from_link(
-                info_request=info_request, document_type=form.cleaned_data["document_type"], files=files
+                target=target, document_type=form.cleaned_data["document_type"], files=files
             )
         except DomainError as e:
             form.add_error(None, str(e.message))
@@ -117,5 +117,5 @@ def phone_upload(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Received. The front office will check the pages and pass them on."))
             return redirect("public:upload", token=token)
-    context = {"form": form, "case": case, "info_request": info_request, "items": items, "token": token}
+    context = {"form": form, "case": case, "target": target, "items": items, "token": token}
     return render(request, "public/upload.html", context, status=status)

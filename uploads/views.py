@@ -98,8 +98,8 @@ def _finish_for(upload: ResumableUpload):
     if upload.link:
 
         def finish(up, f):
-            info_request = upload_link_check(token=up.link, case_id=up.case_id)
-            return document_add_from_link(info_request=info_request, document_type=up.document_type, files=[f])
+            target = upload_link_check(token=up.link, case_id=up.case_id)
+            return document_add_from_link(target=target, document_type=up.document_type, files=[f])
 
         return finish
     return services.store_document_for_staff
@@ -124,8 +124,7 @@ def collection(request: HttpRequest) -> HttpResponse:
         user = None
         if link:
             case_id = int(meta["case"]) if meta.get("case", "").isdigit() else None
-            info_request = upload_link_check(token=link, case_id=case_id)
-            case = info_request.case
+            case = upload_link_check(token=link, case_id=case_id).case
         else:
             user = _user(request)
             if user is None:
@@ -155,7 +154,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             sha256=meta.get("sha256", ""),
         )
     except LinkInvalid as e:
-        return _response(403, body={"code": e.code, "detail": str(e.message)})
+        return _response(403, body={"code": e.code, "detail": str(e.message), "reason": e.extra.get("reason", "")})
     except DomainError as e:
         return _error(e)
     except Exception as e:
@@ -207,7 +206,7 @@ def member(request: HttpRequest, guid) -> HttpResponse:
             )
             return _response(204, {"Upload-Offset": new_offset, **_expires(upload)})
     except LinkInvalid as e:
-        return _response(403, body={"code": e.code, "detail": str(e.message)})
+        return _response(403, body={"code": e.code, "detail": str(e.message), "reason": e.extra.get("reason", "")})
     except DomainError as e:
         return _error(e)
     return _bad(_("Method not allowed."), 405, "method_not_allowed")

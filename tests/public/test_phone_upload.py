@@ -79,3 +79,38 @@ def test_a_forged_expired_or_foreign_link_is_refused(world, client, settings):
         links.upload_link_check(token=token)
     assert e.value.extra["reason"] == "expired"
     assert client.get(path).status_code == 404
+
+
+def test_an_application_taken_by_phone_gets_its_link_and_is_submitted_when_complete(world, client, english):
+    from rest_framework.test import APIClient
+
+    from tests.factories import applicant as new_applicant
+
+    person = new_applicant(world)
+    case = front.case_open(
+        applicant=person, service_type=world.service, front_office=world.fo_a, by=world.clerk_a, channel="remote"
+    )
+    api = APIClient()
+    api.force_authenticate(world.clerk_a)
+    refused = api.post("/api/v1/public/remote-links/", {"case": case.pk}, format="json")
+    assert refused.status_code == 400  # no consented contact yet
+    notify.contact_set(applicant=person, by=world.clerk_a, phone="067 765 43 21", consent=True)
+    other_clerk = APIClient()
+    other_clerk.force_authenticate(world.clerk_c)
+    assert other_clerk.post("/api/v1/public/remote-links/", {"case": case.pk}, format="json").status_code == 404
+    with committed():
+        assert api.post("/api/v1/public/remote-links/", {"case": case.pk}, format="json").status_code == 202
+    text = Message.objects.get(case=case, template="remote_link").text
+    path = re.search(r"(/status/upload/[^/\s]+/)", text).group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and "Application form" in page.content.decode()
+    for item in case.service_type.checklist.all():
+        with committed():
+            response = client.post(path, {"document_type": item.document_types.first().pk, "files": [upload()]})
+        assert response.status_code == 302
+    with committed():
+        case = front.case_submit(case=case, by=world.clerk_a)
+    assert case.status == S.SUBMITTED
+    assert client.get(path).status_code == 404  # submitted: the link is closed
+    in_person = make_case(world)
+    assert api.post("/api/v1/public/remote-links/", {"case": in_person.pk}, format="json").status_code == 409

@@ -304,6 +304,7 @@ MATRIX: dict[str, tuple] = {
     "notifications:outbox": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
     "notifications:outbox-json": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
     "public-status": ("GET", None, None, "401 401 401 401 401 401 401 401 401 401"),
+    "public-remote-link": ("POST", None, None, "401 400 400 400 400 400 400 400 400 400"),
     "public-status-code": ("POST", None, None, "400 400 400 400 400 400 400 400 400 400"),
     "public-status-session": ("POST", None, None, "400 400 400 400 400 400 400 400 400 400"),
     "public:start": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),

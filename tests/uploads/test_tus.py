@@ -2,6 +2,7 @@
 case exactly as a multipart upload (inspection, duplicate check, SHA-256), abuse refused, leftovers swept."""
 
 import hashlib
+import json
 import io
 from datetime import timedelta
 from pathlib import Path
@@ -166,7 +167,7 @@ def test_the_applicants_link_uploads_by_tus_into_its_own_case_only(world, live_s
     link = upload_token(info_request=case.info_requests.get())
     other = make_case(world)
     refused = upload(live_server.url, _photo(seed=5), meta=metadata(case=str(other.pk), link=link), headers={})
-    assert refused.status == 403 and b"another application" in refused.body
+    assert refused.status == 403 and json.loads(refused.body)["reason"] == "other_case"
     data = _photo(seed=6)
     done = upload(live_server.url, data, meta=metadata(case=str(case.pk), link=link, filename="p.jpg"), headers={})
     assert done.status == 204, done.body
@@ -174,4 +175,4 @@ def test_the_applicants_link_uploads_by_tus_into_its_own_case_only(world, live_s
     assert case.events.filter(action="phone_upload").exists()
     front.case_resubmit(case=case, by=world.clerk_a)
     late = upload(live_server.url, _photo(seed=7), meta=metadata(case=str(case.pk), link=link), headers={})
-    assert late.status == 403
+    assert late.status == 403 and json.loads(late.body)["reason"] == "used"
