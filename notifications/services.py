@@ -170,7 +170,7 @@ def notify_for_event(*, event: CaseEvent) -> Message | None:
             "due": _local_date(case.due_date),
             "url": settings.PUBLIC_BASE_URL.rstrip("/") + "/status/",
             "decision": case.get_decision_display(),
-            "missing": (event.note or "")[:120],
+            "missing": (event.note or "")[:120].rstrip(" ."),
             "until": _local_date(timezone.localdate() + timedelta(days=settings.PUBLIC_UPLOAD_LINK_DAYS)),
             "link": "",
         }

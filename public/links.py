@@ -87,4 +87,4 @@ def info_request_link_context(case: Case, event: CaseEvent) -> dict:
     info_request = case.info_requests.filter(answered_at__isnull=True).order_by("-created_at", "-pk").first()
     if info_request is None:
         return {}
-    return {"link": upload_url(info_request=info_request), "missing": info_request.message[:120]}
+    return {"link": upload_url(info_request=info_request), "missing": info_request.message[:120].rstrip(" .")}

@@ -217,3 +217,21 @@ def test_a_clerk_records_the_contact_with_consent_and_the_opt_out(world):
     fill_checklist(case, world.clerk_a)
     _submit(world, case)
     assert not Message.objects.filter(case=case).exists()
+
+
+def test_the_case_page_partial_lists_messages_and_their_status(world, turbosms):
+    from django.template import Context, Template
+
+    case = _submit(world, _with_contact(world))
+    turbosms.down = True
+    services.message_queue(
+        case=case,
+        recipient=PHONE,
+        channel="sms",
+        template="status_code",
+        language="uk",
+        context={"code": "987654", "minutes": 10},
+        secret=True,
+    )
+    html = Template("{% load notifications %}{% case_messages case %}").render(Context({"case": case}))
+    assert case.number in html and "987654" not in html
