@@ -368,6 +368,8 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "cases.models.Page.Status",
         "ScanBatchStatusEnum": "frontoffice.models.ScanBatch.Status",
         "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
+        "CaseChannelEnum": "cases.models.Case.Channel",
+        "MessageChannelEnum": "notifications.models.Channel",
     },
 }
 

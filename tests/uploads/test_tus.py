@@ -2,8 +2,8 @@
 case exactly as a multipart upload (inspection, duplicate check, SHA-256), abuse refused, leftovers swept."""
 
 import hashlib
-import json
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
