@@ -99,8 +99,11 @@ def phone_upload(request: HttpRequest, token: str) -> HttpResponse:
     except LinkInvalid as e:
         return render(request, "public/upload_closed.html", {"reason": e.message}, status=404)
     case = target.case
-    items = target.items or list(case.service_type.checklist.prefetch_related("document_types"))
-    types = {t.pk: t for item in items for t in item.document_types.all()}
+    # What to show as asked for: the request's items (a request may name none), or a remote draft's checklist; the
+    # type choice offers those items' types, or the whole checklist's when the request named none.
+    items = target.items
+    choices = items or list(case.service_type.checklist.prefetch_related("document_types"))
+    types = {t.pk: t for item in choices for t in item.document_types.all()}
     form = PhoneUploadForm(request.POST if request.method == "POST" else None, document_types=list(types.values()))
     status = 200
     if request.method == "POST" and form.is_valid():
