@@ -69,3 +69,20 @@ class FileRejected(InvalidInput):
 class DuplicateFile(InvalidInput):
     code = "duplicate_file"
     default_message = _("This file is already in the case.")
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+    status = 429
+    default_message = _("Too many requests; try again later.")
+
+
+class InvalidCode(InvalidInput):
+    code = "invalid_code"
+    default_message = _("The code is wrong or no longer valid. Ask for a new code.")
+
+
+class LinkInvalid(DomainError):
+    code = "link_invalid"
+    status = 404
+    default_message = _("This link is not valid.")

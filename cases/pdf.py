@@ -72,3 +72,81 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
                 line = word
         lines.append(line)
     return lines
+
+
+class Writer:
+    """A cursor down an A4 page that starts a new page when it runs out of room (shared by every printout)."""
+
+    LINE = 6 * mm
+
+    def __init__(self, title: str):
+        self.canvas, self.buffer = new_canvas(title)
+        self.y = PAGE_HEIGHT - MARGIN
+
+    def need(self, height: float) -> None:
+        if self.y - height < MARGIN:
+            self.canvas.showPage()
+            self.y = PAGE_HEIGHT - MARGIN
+
+    def text(self, text: str, *, size: float = 11, bold: bool = False, indent: float = 0, gap: float = 1.0) -> None:
+        font = FONT_BOLD if bold else FONT
+        for line in wrap(text, font, size, PAGE_WIDTH - 2 * MARGIN - indent):
+            self.need(self.LINE)
+            self.canvas.setFont(font, size)
+            self.canvas.drawString(MARGIN + indent, self.y - size, line)
+            self.y -= size * 1.35 * gap
+        self.y -= 2
+
+    def pair(self, label: str, value: str) -> None:
+        self.need(self.LINE)
+        self.canvas.setFont(FONT, 10)
+        self.canvas.drawString(MARGIN, self.y - 10, label)
+        for line in wrap(value or "—", FONT_BOLD, 11, PAGE_WIDTH - 2 * MARGIN - 55 * mm):
+            self.need(self.LINE)
+            self.canvas.setFont(FONT_BOLD, 11)
+            self.canvas.drawString(MARGIN + 55 * mm, self.y - 11, line)
+            self.y -= 15
+        self.y -= 2
+
+    def rule(self) -> None:
+        self.need(4 * mm)
+        self.canvas.setLineWidth(0.5)
+        self.canvas.line(MARGIN, self.y - 2 * mm, PAGE_WIDTH - MARGIN, self.y - 2 * mm)
+        self.y -= 4 * mm
+
+    def done(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
+def decision_notice_pdf(case) -> bytes:
+    """The notice of a decision: the decision, its grounds and reasons. ``case`` with applicant, service, back
+    office and refusal grounds loaded. The same notice whether the front office prints it or the applicant
+    downloads it from the status page (frontoffice/pdf.py draws its own copy until it imports this one)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    w = Writer(_("Decision notice %(number)s") % {"number": case.number})
+    w.text(_("Notice of decision"), size=16, bold=True)
+    w.text(case.back_office.name, size=11)
+    w.rule()
+    w.pair(_("Case number"), case.number)
+    w.pair(_("Applicant"), case.applicant.full_name)
+    w.pair(_("Service"), case.service_type.name)
+    w.pair(_("Decided"), timezone.localtime(case.decided_at).strftime("%d.%m.%Y %H:%M") if case.decided_at else "—")
+    w.pair(_("Decision"), case.get_decision_display())
+    grounds = list(case.refusal_grounds.all())
+    if grounds:
+        w.text(_("Legal grounds"), size=12, bold=True)
+        for ground in grounds:
+            w.text(f"• {ground.text}", indent=4 * mm)
+    if case.decision_reason:
+        w.text(_("Reasons"), size=12, bold=True)
+        w.text(case.decision_reason, indent=4 * mm)
+    if case.service_type.legal_basis:
+        w.text(_("Legal basis: %(basis)s") % {"basis": case.service_type.legal_basis}, size=9)
+    w.rule()
+    w.text(_("A decision may be appealed to a higher authority or to a court within the time the law allows."), size=9)
+    w.y -= 10 * mm
+    w.text(_("Received by the applicant: ____________________   date: ____________"), size=10)
+    return w.done()

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", include("frontoffice.api")),
     path("", include("backoffice.api")),
     path("", include("payments.api")),
+    path("", include("notifications.api")),
+    path("", include("public.api")),
+    path("", include("uploads.urls")),
 ]

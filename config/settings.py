@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "backoffice",
     "payments",
     "registries",
+    "notifications",
+    "public",
+    "uploads",
     "demo",
 ]
 
@@ -296,6 +299,68 @@ REGISTRY_STALE_SECONDS = env_int("REGISTRY_STALE_SECONDS", 120)
 REGISTRY_NUDGE_GRACE_SECONDS = env_int("REGISTRY_NUDGE_GRACE_SECONDS", 30)
 REGISTRY_HEALTH_WINDOW_MINUTES = env_int("REGISTRY_HEALTH_WINDOW_MINUTES", 30)
 CELERY_BEAT_SCHEDULE["registries-sweep"] = {"task": "registries.sweep", "schedule": 60.0}
+# --- Messages to applicants and the public status page (notifications/, public/; docs/operations.md) -----------
+# NOTIFY_SMS_BACKEND: "outbox" (default: nothing is sent, every message is kept and shown at /_outbox/) or
+# "turbosms" (SMS, and Viber with SMS fallback, through TurboSMS's HTTP API). NOTIFY_EMAIL_BACKEND: "outbox" or
+# "django" (Django's mail backend: EMAIL_HOST etc.).
+NOTIFY_SMS_BACKEND = env("NOTIFY_SMS_BACKEND", "outbox")
+NOTIFY_EMAIL_BACKEND = env("NOTIFY_EMAIL_BACKEND", "outbox")
+if NOTIFY_SMS_BACKEND not in ("outbox", "turbosms") or NOTIFY_EMAIL_BACKEND not in ("outbox", "django"):
+    raise ImproperlyConfigured("NOTIFY_SMS_BACKEND is outbox|turbosms; NOTIFY_EMAIL_BACKEND is outbox|django.")
+TURBOSMS_URL = env("TURBOSMS_URL", "https://api.turbosms.ua")
+TURBOSMS_TOKEN = env("TURBOSMS_TOKEN", "")
+TURBOSMS_SENDER = env("TURBOSMS_SENDER", "Hromada")
+TURBOSMS_VIBER_SENDER = env("TURBOSMS_VIBER_SENDER", "")
+TURBOSMS_TIMEOUT = float(env("TURBOSMS_TIMEOUT", "10"))
+if NOTIFY_SMS_BACKEND == "turbosms" and not TURBOSMS_TOKEN and not DEBUG:
+    raise ImproperlyConfigured("TURBOSMS_TOKEN must be set when NOTIFY_SMS_BACKEND=turbosms.")
+if NOTIFY_EMAIL_BACKEND == "django":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("EMAIL_HOST", "localhost"),
+                "port": env_int("EMAIL_PORT", 25),
+                "username": env("EMAIL_HOST_USER", ""),
+                "password": env("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": 10,
+            },
+        }
+    }
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hromada@localhost")
+NOTIFY_EMAIL_SUBJECT = env("NOTIFY_EMAIL_SUBJECT", "Hromada Intake")
+NOTIFY_EMAIL_DOMAIN = env("NOTIFY_EMAIL_DOMAIN", "hromada.local")
+# A message whose provider stays down is tried this many times (backoff, then the sweeper) before it fails.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
+NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["requeue-stale-messages"] = {"task": "notifications.requeue_stale_messages", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["poll-message-delivery"] = {"task": "notifications.poll_delivery", "schedule": 120.0}
+# The address links in messages point at (the status page, the phone upload link).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Status page: a code lives this long; a session this long; limits per receipt, phone and address.
+PUBLIC_CODE_MINUTES = env_int("PUBLIC_CODE_MINUTES", 10)
+PUBLIC_SESSION_MINUTES = env_int("PUBLIC_SESSION_MINUTES", 15)
+PUBLIC_CODE_WINDOW_MINUTES = env_int("PUBLIC_CODE_WINDOW_MINUTES", 60)
+PUBLIC_CODES_PER_RECEIPT = env_int("PUBLIC_CODES_PER_RECEIPT", 3)
+PUBLIC_CODES_PER_PHONE = env_int("PUBLIC_CODES_PER_PHONE", 5)
+PUBLIC_CODES_PER_ADDRESS = env_int("PUBLIC_CODES_PER_ADDRESS", 10)
+PUBLIC_CODE_MAX_FAILURES = env_int("PUBLIC_CODE_MAX_FAILURES", 5)
+# Where "who looked at my data" comes from: callables ``fn(*, cases) -> list[dict]`` (a registries app adds its own).
+PUBLIC_DATA_ACCESS_SOURCES = env_list(
+    "PUBLIC_DATA_ACCESS_SOURCES", "public.data_access.file_views,registries.selectors.queries_for_the_person"
+)
+# The phone upload link of a request for information stays valid this many days.
+PUBLIC_UPLOAD_LINK_DAYS = env_int("PUBLIC_UPLOAD_LINK_DAYS", 30)
+# The clerk's upload service the phone link stores through (public/documents.py): the same inspection and storage.
+PUBLIC_DOCUMENT_ADD = env("PUBLIC_DOCUMENT_ADD", "frontoffice.services.document_add")
+
+# Resumable (tus) uploads: parts on the local disk of the web node (a shared volume when there are several),
+# unfinished ones swept with their parts after TUS_UPLOAD_EXPIRY_HOURS.
+TUS_PARTS_DIR = Path(env("TUS_PARTS_DIR", str(VAR_DIR / "tus-parts")))
+TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
+UPLOAD_DOCUMENT_ADD = env("UPLOAD_DOCUMENT_ADD", "frontoffice.services.document_add")
+CELERY_BEAT_SCHEDULE["sweep-expired-uploads"] = {"task": "uploads.sweep_expired", "schedule": 3600.0}
 
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -336,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
         "RegistryQueryStatusEnum": "registries.models.RegistryQuery.Status",
         "RegistryHealthStatusEnum": ["up", "degraded", "down", "unknown"],
+        "CaseChannelEnum": "cases.models.Case.Channel",
+        "MessageChannelEnum": "notifications.models.Channel",
     },
 }
 

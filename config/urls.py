@@ -6,6 +6,8 @@ from django.views.decorators.csp import csp_override
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from notifications.providers import outbox_only
+
 # Swagger UI under our strict CSP: its start-up script is served as a file from here ('self'), and only this page
 # lets Swagger UI's inline styles through. Everything comes from drf-spectacular-sidecar's static files: offline.
 api_docs = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
@@ -23,7 +25,11 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("status/", include("public.urls")),
 ]
+# The embedded default's outbox page: only while no real provider is configured (the views check again).
+if outbox_only():
+    urlpatterns.append(path("_outbox/", include("notifications.urls")))
 
 if settings.REGISTRY_GATEWAY_STANDIN:
     # The exchange gateway stand-in on the same port (the embedded default; docs/registries.md). Never in production

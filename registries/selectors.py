@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.access import access_for
@@ -175,3 +176,23 @@ def refresh_health(registry: Registry) -> dict:
         down.pop(registry.code, None)
     cache.set(DOWN_KEY, down, settings.REGISTRY_HEALTH_WINDOW_MINUTES * 60)
     return health
+
+
+def queries_for_the_person(*, cases) -> list[dict]:
+    """ "Who looked at my data" on the applicant's status page (public.data_access source): every question asked of a
+    registry for these cases — which registry, on whose behalf, when and for what purpose."""
+    queries = (
+        RegistryQuery.objects.filter(case__in=cases)
+        .select_related("registry", "case__service_type", "front_office")
+        .order_by("-asked_at", "-pk")[:200]
+    )
+    return [
+        {
+            "at": q.asked_at,
+            "case": q.case.number,
+            "office": q.front_office.name if q.front_office else _("the system"),
+            "what": _("your record in %(registry)s") % {"registry": q.registry.name},
+            "purpose": _("checking your application: %(service)s") % {"service": q.case.service_type.name},
+        }
+        for q in queries
+    ]

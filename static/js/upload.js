@@ -255,3 +255,43 @@
   });
   window.hromadaUpload = { reduced: reduced };  // for the browser tests
 })();
+
+// --- Resumable uploads (issue 14; kept apart from the multipart code above) ---------------------------------------
+// A single file larger than 1 MB, on a form that names its case (data-tus-case) and with tus-js-client loaded,
+// goes up with tus: a dropped line resumes from the server's offset instead of starting again. Everything else
+// keeps the multipart path above. The finished upload is one document of the case, exactly as a multipart one.
+(function () {
+  "use strict";
+  if (!window.hromadaTus || !window.tus || !window.tus.isSupported) return;
+  document.querySelectorAll("form[data-upload][data-tus-case]").forEach(function (form) {
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      input.addEventListener("change", function (event) {
+        if (input.files.length !== 1 || input.files[0].size <= 1024 * 1024) return;
+        event.stopImmediatePropagation();
+        var file = input.files[0];
+        var type = form.querySelector("[name=document_type]");
+        var list = form.querySelector("[data-progress]");
+        var li = document.createElement("li");
+        var bar = document.createElement("progress");
+        bar.max = 100;
+        li.textContent = file.name + " ";
+        li.appendChild(bar);
+        if (list) list.appendChild(li);
+        window.hromadaTus.send(file, {
+          endpoint: "/api/v1/uploads/",
+          metadata: { "case": form.dataset.tusCase, document_type: type ? type.value : "" },
+          onProgress: function (share) { bar.value = Math.round(100 * share); },
+          onDone: function () {
+            li.className = "ok";
+            document.body.dispatchEvent(new CustomEvent("package-changed", { bubbles: true }));
+          },
+          onError: function (detail) {
+            li.className = "bad";
+            li.appendChild(document.createTextNode(" " + (detail || form.dataset.textFailed || "")));
+          }
+        });
+        input.value = "";
+      }, true);
+    });
+  });
+})();

@@ -152,6 +152,15 @@ MATRIX: dict[str, tuple] = {
     "frontoffice:case-withdraw": ("POST", _case("submitted"), None, "in 302 404 302 404 404 404 404 404 404"),
     "frontoffice:case-hand-over": ("POST", _case("decided"), None, "in 302 404 302 404 404 404 404 404 404"),
     "frontoffice:case-receipt": ("GET", _case("submitted"), None, "in 200 404 200 404 404 404 404 404 404"),
+    "frontoffice:case-receipt-page": ("GET", _case("submitted"), None, "in 200 404 200 404 404 404 404 404 404"),
+    "frontoffice:case-submit-print": ("POST", _case("draft"), None, "in 302 404 302 404 404 404 404 404 404"),
+    "frontoffice:applicant-edit": (
+        "GET",
+        lambda o: {"pk": o.draft.applicant_id},
+        None,
+        "in 200 404 404 404 404 404 404 404 404",
+    ),
+    "frontoffice:inbox-read-all": ("POST", None, None, "in 302 302 302 404 404 404 404 404 404"),
     "frontoffice:case-decision-notice": ("GET", _case("decided"), None, "in 200 404 200 404 404 404 404 404 404"),
     "frontoffice:case-cover-sheet": ("GET", _case("draft"), None, "in 200 404 200 404 404 404 404 404 404"),
     "frontoffice:page-action": (
@@ -325,6 +334,34 @@ MATRIX: dict[str, tuple] = {
     "statement-approve": ("POST", lambda o: {"pk": o.statement.pk}, None, "401 403 403 409 403 403 403 403 409 409"),
     "statement-pay": ("POST", lambda o: {"pk": o.statement.pk}, None, "401 403 403 400 403 403 403 403 400 400"),
     "budget-list": ("GET", None, None, "401 403 403 200 403 403 403 403 200 200"),
+    # Issue 14: messages, the applicant's status page, the phone link, tus uploads. The public pages answer
+    # everyone alike: staff sign-in means nothing there (the code is the key).
+    "notification-list": ("GET", None, None, "401 400 400 400 400 400 400 400 400 400"),
+    "notification-contact": (
+        "GET",
+        lambda o: {"applicant_id": o.draft.applicant_id},
+        None,
+        "401 200 404 200 404 404 404 404 404 404",
+    ),
+    "notifications:outbox": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
+    "notifications:outbox-json": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
+    "public-status": ("GET", None, None, "401 401 401 401 401 401 401 401 401 401"),
+    "public-remote-link": ("POST", None, None, "401 400 400 400 400 400 400 400 400 400"),
+    "public-status-code": ("POST", None, None, "400 400 400 400 400 400 400 400 400 400"),
+    "public-status-session": ("POST", None, None, "400 400 400 400 400 400 400 400 400 400"),
+    "public:start": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),
+    "public:code": ("GET", None, None, "302 302 302 302 302 302 302 302 302 302"),
+    "public:cases": ("GET", None, None, "302 302 302 302 302 302 302 302 302 302"),
+    "public:notice": ("GET", lambda o: {"number": o.decided.number}, None, "302 302 302 302 302 302 302 302 302 302"),
+    "public:leave": ("POST", None, None, "302 302 302 302 302 302 302 302 302 302"),
+    "public:upload": ("GET", lambda o: {"token": "forged"}, None, "404 404 404 404 404 404 404 404 404 404"),
+    "tus-uploads": ("GET", None, None, "405 405 405 405 405 405 405 405 405 405"),
+    "tus-upload": (
+        "GET",
+        lambda o: {"guid": "00000000-0000-4000-8000-000000000000"},
+        None,
+        "412 412 412 412 412 412 412 412 412 412",
+    ),
 }
 
 

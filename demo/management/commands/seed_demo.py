@@ -34,6 +34,7 @@ from cases.models import (
 )
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
 from frontoffice import services as front
+from notifications import services as notify
 from payments import services as pay
 from payments.models import FeeRate, Statement
 from registries.catalog import load_registries
@@ -398,7 +399,7 @@ class Command(BaseCommand):
         birth = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
         rnokpp = self.rnokpp_for(birth, female)
         young = birth.year >= 1990
-        return front.applicant_register(
+        applicant = front.applicant_register(
             by=clerk,
             front_office=front_office,
             data={
@@ -415,6 +416,9 @@ class Command(BaseCommand):
                 "phone": f"+38067{rng.randint(0, 9_999_999):07d}",
             },
         )
+        # The person agreed at the desk to be told about the case by SMS (issue 14: messages land in /_outbox/).
+        notify.contact_set(applicant=applicant, by=clerk, phone=applicant.phone, consent=True)
+        return applicant
 
     def rnokpp_for(self, birth: date, female: bool) -> str:
         days = (birth - RNOKPP_EPOCH).days

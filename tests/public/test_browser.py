@@ -1,0 +1,81 @@
+"""The applicant's side in a phone-sized Chromium (360×740): receipt + phone → code from the outbox → the case and
+who looked at it; then the request-for-information link: two photos sent from the phone page (tus in the
+browser), and the clerk resubmits. Screenshots go to test-output/public/."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from backoffice import services as back
+from cases.models import Case, SourceFile
+from cases.services import access_log_record
+from frontoffice import services as front
+from notifications import services as notify
+from notifications.models import Message
+from tests.browser import CHROMIUM_ARGS
+from tests.factories import image_bytes, make_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+OUT = Path(__file__).resolve().parents[2] / "test-output" / "public"
+
+
+@pytest.fixture
+def phone(chromium_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.console_errors = errors
+        yield page
+        browser.close()
+
+
+def test_a_person_follows_their_case_and_sends_two_photos_from_a_phone(live_server, world, phone, tmp_path, settings):
+    settings.TUS_PARTS_DIR = tmp_path / "parts"
+    settings.PUBLIC_BASE_URL = live_server.url
+    case = make_case(world, Case.Status.IN_REVIEW)
+    notify.contact_set(applicant=case.applicant, by=world.clerk_a, phone="067 123 45 67", consent=True)
+    access_log_record(user=world.specialist, case=case, what="page", object_id=1)
+
+    phone.goto(f"{live_server.url}/status/")
+    phone.fill("#id_receipt", case.number)
+    phone.fill("#id_phone", "067 123 45 67")
+    phone.click("button[type=submit]:not([name=language])")
+    code = re.search(r"\b(\d{6})\b", Message.objects.filter(template="status_code").latest("pk").text).group(1)
+    outbox = phone.context.new_page()
+    outbox.goto(f"{live_server.url}/_outbox/")
+    assert code in outbox.content()
+    outbox.close()
+    phone.fill("#id_code", code)
+    phone.click("button[type=submit]:not([name=language])")
+    phone.wait_for_url("**/status/cases/")
+    text = phone.inner_text("main")
+    assert case.number in text and world.bo1.name in text
+    phone.screenshot(path=str(OUT / "status.png"), full_page=True)
+
+    back.case_request_info(case=case, by=world.specialist, message="income certificate, both pages")
+    link = re.search(r"(/status/upload/[^/\s]+/)", Message.objects.get(case=case, template="info_requested").text)
+    phone.goto(live_server.url + link.group(1))
+    assert "income certificate" in phone.inner_text("main")
+    photos = []
+    for n in (1, 2):
+        path = tmp_path / f"photo{n}.png"
+        path.write_bytes(image_bytes(size=(600, 800)))
+        photos.append(str(path))
+    before = SourceFile.objects.filter(case=case).count()
+    phone.set_input_files("#id_files", photos)
+    phone.click("form[data-tus-link] button[type=submit]")
+    phone.wait_for_selector("p.note[role=status]", timeout=30_000)
+    phone.screenshot(path=str(OUT / "phone-upload.png"), full_page=True)
+    assert SourceFile.objects.filter(case=case).count() == before + 2
+    assert phone.console_errors == []
+    front.case_resubmit(case=case, by=world.clerk_a)
+    phone.goto(live_server.url + link.group(1))
+    assert "closed" in phone.inner_text("main") or phone.locator(".error").count() == 1
