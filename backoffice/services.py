@@ -27,7 +27,7 @@ from cases.exceptions import (
 from cases.lifecycle import Action
 from cases.models import Case, CaseEvent, ChecklistItem, InboxMessage, InfoRequest, Membership, RefusalGround
 from cases.services import inbox_post
-from payments.services import accrual_record_for_acceptance
+from payments.services.ledger import accrual_record_for_acceptance
 
 S = Case.Status
 R = Membership.Role

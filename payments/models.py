@@ -18,7 +18,7 @@ ZERO = Decimal("0.00")
 class FeeRate(models.Model):
     """The fee per intake in force over a period, for one service or (service empty) for all services.
 
-    Periods of the same scope never overlap (``payments.services.fee_rate_create`` checks under a lock); a
+    Periods of the same scope never overlap (``payments.services.rates.fee_rate_create`` checks under a lock); a
     service-specific rate beats the general one. A rate is never edited once created, only ended (``valid_to``).
     """
 
@@ -63,7 +63,7 @@ class Statement(models.Model):
 
     Open while lines may still be added (``count``/``amount`` are running totals); *issuing* freezes it and sets
     the control totals from its lines. Then the community confirms or disputes, the ministry approves and records
-    the payment. Transitions: ``payments.services.TRANSITIONS``.
+    the payment. Transitions: ``payments.services.statements.TRANSITIONS``.
     """
 
     class Status(models.TextChoices):

@@ -28,8 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, InboxMessage
 from frontoffice.batches import services as batches
-from payments import services as pay
 from payments.models import Accrual
+from payments.services.rates import fee_rate_create
 from tests.factories import committed, fill_checklist, make_case, upload
 from tests.frontoffice.batches.stacks import content, cover, stack_tiff
 
@@ -75,7 +75,7 @@ class Objects:
 
 
 def build_objects(world) -> Objects:
-    rate = pay.fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
+    rate = fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
     draft = make_case(world, S.DRAFT)
     fill_checklist(draft, world.clerk_a)
     decided = make_case(world, S.DECIDED)
