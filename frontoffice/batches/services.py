@@ -34,6 +34,8 @@ from cases.queue import enqueue_on_commit, send
 from frontoffice import services as front
 from frontoffice.batches import codes, plan, reading
 from frontoffice.models import ScanBatch, ScanBatchFile, ScanBatchPage
+from frontoffice.processing.formats import EXTENSIONS
+from frontoffice.processing.inspection import check_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +126,7 @@ def batch_create(
                     batch=batch,
                     position=position,
                     file=stored,
-                    original_name=reading.processing.check_file_name(getattr(f, "name", "") or ""),
+                    original_name=check_file_name(getattr(f, "name", "") or ""),
                     content_type=info.content_type,
                     sha256=info.sha256,
                     size=info.size,
@@ -157,7 +159,7 @@ def _stored_name(batch: ScanBatch, position: int, info: reading.StackFile) -> st
 
 
 def _extension(content_type: str) -> str:
-    return reading.processing.EXTENSIONS.get(content_type, "bin")
+    return EXTENSIONS.get(content_type, "bin")
 
 
 def batch_retry(*, batch: ScanBatch, by) -> ScanBatch:

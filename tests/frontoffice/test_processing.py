@@ -10,8 +10,10 @@ from PIL import Image
 
 from cases.exceptions import FileRejected
 from cases.models import Document, Page, SourceFile
-from frontoffice import processing
 from frontoffice import services as front
+from frontoffice.processing.formats import PAGE_LONG, PAGE_SHORT
+from frontoffice.processing.inspection import sniff
+from frontoffice.processing.orientation import text_orientation
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
 
@@ -101,7 +103,7 @@ def test_rotated_pdf_pages_come_out_upright(world, samples):
     for page in document.pages.all():
         im = page_image(page)
         assert im.height > im.width, (page.source_index, im.size)
-        assert processing.text_orientation(im.convert("L")) == 0
+        assert text_orientation(im.convert("L")) == 0
 
 
 def jpeg_bytes(im: Image.Image, **kw) -> bytes:
@@ -182,7 +184,7 @@ def test_oversized_photo_is_reduced_to_the_a4_box(world):
     _, document = upload_bytes(world, jpeg_bytes(Image.new("RGB", (4000, 6000), (200, 10, 10))), "big.jpg")
     page = document.pages.get()
     page.refresh_from_db()
-    assert page.width <= processing.PAGE_SHORT and page.height <= processing.PAGE_LONG
+    assert page.width <= PAGE_SHORT and page.height <= PAGE_LONG
 
 
 def test_multi_frame_tiff_gives_a_page_per_frame(world):
@@ -297,10 +299,10 @@ def test_rotating_a_page_derives_it_again(world):
 
 
 def test_sniffing_ignores_the_name(world):
-    assert processing.sniff(image_bytes("PNG")[:64]) == "image/png"
-    assert processing.sniff(b"GIF89a....") == "image/gif"
-    assert processing.sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"
-    assert processing.sniff(b"PK\x03\x04") is None
+    assert sniff(image_bytes("PNG")[:64]) == "image/png"
+    assert sniff(b"GIF89a....") == "image/gif"
+    assert sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"
+    assert sniff(b"PK\x03\x04") is None
 
 
 def test_a_cut_short_multi_frame_tiff_is_refused_not_a_crash(world, media_root):
