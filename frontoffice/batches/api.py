@@ -23,7 +23,9 @@ from cases.access import access_for
 from cases.api.pagination import PageNumberPagination, paginated
 from cases.exceptions import InvalidInput
 from cases.models import DocumentType, FrontOffice
-from frontoffice.batches import selectors, services, sheets
+from frontoffice.batches import selectors, sheets
+from frontoffice.batches.services.assignment import batch_pages_assign, batch_pages_discard
+from frontoffice.batches.services.create import batch_create, batch_retry
 from frontoffice.models import ScanBatch, ScanBatchPage
 
 # --- Serializers --------------------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def scan_batches(request):
     serializer = ScanBatchCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     front_office = _front_office_for(request.user, serializer.validated_data.get("front_office"))
-    batch = services.batch_create(front_office=front_office, files=serializer.validated_data["file"], by=request.user)
+    batch = batch_create(front_office=front_office, files=serializer.validated_data["file"], by=request.user)
     batch.refresh_from_db(fields=["status"])
     return Response({"id": batch.pk, "status": batch.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -238,9 +240,7 @@ def scan_batch_assign(request, pk: int):
     document_type = None
     if code := (data.get("document_type") or "").strip():
         document_type = get_object_or_404(DocumentType, code=code)
-    services.batch_pages_assign(
-        batch=batch, numbers=data["pages"], case=case, document_type=document_type, by=request.user
-    )
+    batch_pages_assign(batch=batch, numbers=data["pages"], case=case, document_type=document_type, by=request.user)
     return Response(_detail(pk, request.user))
 
 
@@ -252,7 +252,7 @@ def scan_batch_discard(request, pk: int):
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     serializer = PagesSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    services.batch_pages_discard(batch=batch, numbers=serializer.validated_data["pages"], by=request.user)
+    batch_pages_discard(batch=batch, numbers=serializer.validated_data["pages"], by=request.user)
     return Response(_detail(pk, request.user))
 
 
@@ -261,7 +261,7 @@ def scan_batch_discard(request, pk: int):
 def scan_batch_retry(request, pk: int):
     """Read a failed batch again from where it stopped."""
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
-    services.batch_retry(batch=batch, by=request.user)
+    batch_retry(batch=batch, by=request.user)
     return Response(_detail(pk, request.user))
 
 

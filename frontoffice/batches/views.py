@@ -15,8 +15,11 @@ from cases.access import access_for
 from cases.exceptions import DomainError
 from cases.models import DocumentType, FrontOffice
 from frontoffice import services as front
-from frontoffice.batches import inbox, selectors, services, sheets
+from frontoffice.batches import inbox, selectors, sheets
 from frontoffice.batches.forms import AssignForm, LabelForm, PagesForm, UploadForm
+from frontoffice.batches.services import create
+from frontoffice.batches.services.assignment import batch_pages_assign, batch_pages_discard
+from frontoffice.batches.services.create import batch_create
 from frontoffice.models import ScanBatchPage
 from frontoffice.views import front_office_required
 
@@ -55,7 +58,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         front_office = next(fo for fo in front_offices if str(fo.pk) == str(form.cleaned_data["front_office"]))
         try:
-            batch = services.batch_create(front_office=front_office, files=form.cleaned_data["files"], by=request.user)
+            batch = batch_create(front_office=front_office, files=form.cleaned_data["files"], by=request.user)
         except DomainError as e:
             form.add_error("files", str(e.message))
         else:
@@ -166,7 +169,7 @@ def batch_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("No case %(number)s in your community.") % {"number": data["case_number"]})
         return _back(batch)
     try:
-        services.batch_pages_assign(
+        batch_pages_assign(
             batch=batch, numbers=data["pages"], case=case, document_type=data["document_type"], by=request.user
         )
     except DomainError as e:
@@ -190,7 +193,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(errors))
         return _back(batch)
     try:
-        count = services.batch_pages_discard(batch=batch, numbers=form.cleaned_data["pages"], by=request.user)
+        count = batch_pages_discard(batch=batch, numbers=form.cleaned_data["pages"], by=request.user)
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
@@ -203,7 +206,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     try:
-        services.batch_retry(batch=batch, by=request.user)
+        create.batch_retry(batch=batch, by=request.user)
     except DomainError as e:
         messages.error(request, str(e.message))
     return redirect("frontoffice:batch-detail", pk=batch.pk)

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, InboxMessage
-from frontoffice.batches import services as batches
+from frontoffice.batches.services.create import batch_create
 from payments.models import Accrual
 from payments.services.rates import fee_rate_create
 from tests.factories import committed, fill_checklist, make_case, upload
@@ -82,7 +82,7 @@ def build_objects(world) -> Objects:
     accrual = Accrual.objects.get(case=decided)
     needs_info = make_case(world, S.NEEDS_INFO)
     with committed():
-        batch = batches.batch_create(
+        batch = batch_create(
             front_office=world.fo_a,
             files=[upload(stack_tiff([cover(draft), content(), content()]), "stack.tif")],
             by=world.clerk_a,
