@@ -5,7 +5,7 @@ kernel's serializers. Domain errors become ``{"code", "detail"}`` with 409 (stat
 kernel's exception handler. Back-office actions on cases (claim, decide, ...) are routed in ``backoffice.api``.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +24,7 @@ from rest_framework.routers import SimpleRouter
 
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
 from cases.exceptions import InvalidInput, TransitionNotAllowed
+from cases.files import PDF, file_response
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
 from frontoffice import pdf, selectors, services
@@ -78,13 +79,6 @@ class FrontOfficeAPI:
 
     def handle_exception(self, exc):
         return super().handle_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @extend_schema_view(
@@ -294,7 +288,7 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
         case = selectors.case_page_get(user=request.user, pk=pk)
         if case.first_submitted_at is None:
             raise TransitionNotAllowed(_("The receipt is issued once the package is submitted."))
-        return _pdf(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
+        return file_response(content_type=PDF, content=pdf.receipt_pdf(case), filename=f"receipt-{case.number}.pdf")
 
     @extend_schema(summary="The decision notice (PDF)", responses=PDF_RESPONSE)
     @action(detail=True, methods=["get"], url_path="decision-notice", renderer_classes=[JSONRenderer, PDFRenderer])
@@ -302,7 +296,9 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
         case = selectors.case_page_get(user=request.user, pk=pk)
         if not case.decision or case.status not in ("decided", "closed"):
             raise TransitionNotAllowed(_("There is no decision to print yet."))
-        return _pdf(pdf.decision_notice_pdf(case), f"decision-{case.number}.pdf")
+        return file_response(
+            content_type=PDF, content=pdf.decision_notice_pdf(case), filename=f"decision-{case.number}.pdf"
+        )
 
 
 def _key(request) -> str | None:

@@ -21,6 +21,7 @@ from cases import clock
 from cases.access import access_for
 from cases.checklist import checklist_for
 from cases.exceptions import DomainError, DuplicateOpenCase
+from cases.files import PDF, file_response
 from cases.lifecycle import available_actions
 from cases.models import Case, DocumentType, FrontOffice, Page
 from cases.selectors import document_get, page_get
@@ -399,10 +400,7 @@ def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(content=content, content_type=PDF, filename=filename)
 
 
 @require_GET

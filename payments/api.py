@@ -4,7 +4,6 @@ reconciliation upload), budgets. Thin: input through serializers, reads through 
 Only ministry staff and community supervisors reach it (others: 403); a supervisor sees only their community's
 accruals and statements (others: 404). Nothing here carries an applicant's personal data."""
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.exceptions import InvalidInput
+from cases.files import file_response
 from payments import exports, selectors
 from payments.models import FeeRate, Statement
 from payments.selectors import budget_figures
@@ -281,11 +281,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if fmt not in exports.CONTENT_TYPES:
             raise InvalidInput(field="format")
         rows = exports.statement_rows(selectors.statement_list(user=request.user, period=period))
-        response = HttpResponse(
-            exports.render(rows, fmt, title=f"{period:%Y-%m}"), content_type=exports.CONTENT_TYPES[fmt]
+        return file_response(
+            content=exports.render(rows, fmt, title=f"{period:%Y-%m}"),
+            content_type=exports.CONTENT_TYPES[fmt],
+            filename=exports.filename("statements", period, fmt),
+            inline=False,
         )
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename("statements", period, fmt)}"'
-        return response
 
     @extend_schema(
         summary="Re-import the export with payments filled in (ministry)",

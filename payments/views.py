@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import clock
 from cases.access import access_for
 from cases.exceptions import DomainError
+from cases.files import PDF, file_response
 from payments import charts, exports, selectors
 from payments.exceptions import BudgetExceeded, ReconcileRejected
 from payments.forms import (
@@ -74,13 +75,6 @@ def ministry_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _file(content: bytes, content_type: str, filename: str, *, inline: bool = False) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- statements -----------------------------------------------------------------------------------------------------
@@ -250,7 +244,12 @@ def statements_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     rows = exports.statement_rows(selectors.statement_list(user=request.user, period=period))
     content = exports.render(rows, fmt, title=f"{period:%Y-%m}")
-    return _file(content, exports.CONTENT_TYPES[fmt], exports.filename("statements", period, fmt))
+    return file_response(
+        content=content,
+        content_type=exports.CONTENT_TYPES[fmt],
+        filename=exports.filename("statements", period, fmt),
+        inline=False,
+    )
 
 
 @require_GET
@@ -261,8 +260,11 @@ def statement_lines_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
         raise Http404
     rows = exports.line_rows(selectors.statement_lines(statement=statement))
     content = exports.render(rows, fmt, title=f"{statement.period:%Y-%m}")
-    return _file(
-        content, exports.CONTENT_TYPES[fmt], f"lines-{statement.community.katottg}-{statement.period:%Y-%m}.{fmt}"
+    return file_response(
+        content=content,
+        content_type=exports.CONTENT_TYPES[fmt],
+        filename=f"lines-{statement.community.katottg}-{statement.period:%Y-%m}.{fmt}",
+        inline=False,
     )
 
 
@@ -273,7 +275,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get(user=request.user, pk=pk)
     content = render_statement_pdf(statement, selectors.statement_lines(statement=statement))
     name = f"statement-{statement.community.katottg}-{statement.period:%Y-%m}.pdf"
-    return _file(content, "application/pdf", name, inline=True)
+    return file_response(content=content, content_type=PDF, filename=name)
 
 
 @require_http_methods(["GET", "POST"])

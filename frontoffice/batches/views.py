@@ -3,8 +3,7 @@
 from itertools import groupby
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import selectors as case_selectors
 from cases.access import access_for
 from cases.exceptions import DomainError
+from cases.files import PDF, file_response
 from cases.models import DocumentType, FrontOffice
 from frontoffice import services as front
 from frontoffice.batches import inbox, selectors, sheets
@@ -240,25 +240,10 @@ def batch_document_label(request: HttpRequest, pk: int, document_id: int) -> Htt
 
 @require_GET
 @front_office_required
-def batch_page_thumbnail(request: HttpRequest, pk: int, number: int) -> FileResponse:
+def batch_page_thumbnail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     page = get_object_or_404(batch.pages, number=number)
-    if not page.thumbnail:
-        raise Http404
-    try:
-        handle = default_storage.open(page.thumbnail.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(stored=page.thumbnail.name, content_type="image/jpeg")
 
 
 @require_GET
@@ -266,7 +251,11 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def case_cover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The case's printable cover sheet (the case page's "Cover sheet" button)."""
     case = case_selectors.case_get(user=request.user, pk=pk)
-    return _pdf(sheets.cover_sheet_pdf(case=case, printed_by=request.user), f"cover-{case.number}.pdf")
+    return file_response(
+        content_type=PDF,
+        content=sheets.cover_sheet_pdf(case=case, printed_by=request.user),
+        filename=f"cover-{case.number}.pdf",
+    )
 
 
 @require_GET
@@ -276,7 +265,19 @@ def separator_sheets(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("document_type", "").strip()
     if code:
         document_type = get_object_or_404(DocumentType, code=code)
-        return _pdf(sheets.separator_sheets_pdf(document_types=[document_type], plain=False), f"separator-{code}.pdf")
+        return file_response(
+            content_type=PDF,
+            content=sheets.separator_sheets_pdf(document_types=[document_type], plain=False),
+            filename=f"separator-{code}.pdf",
+        )
     if request.GET.get("plain"):
-        return _pdf(sheets.separator_sheets_pdf(document_types=[], plain=True), "separator-patch-t.pdf")
-    return _pdf(sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all())), "separators.pdf")
+        return file_response(
+            content_type=PDF,
+            content=sheets.separator_sheets_pdf(document_types=[], plain=True),
+            filename="separator-patch-t.pdf",
+        )
+    return file_response(
+        content_type=PDF,
+        content=sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all())),
+        filename="separators.pdf",
+    )
