@@ -23,10 +23,11 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
-from cases.exceptions import InvalidInput, TransitionNotAllowed
+from cases.exceptions import TransitionNotAllowed
 from cases.files import PDF, file_response
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
+from cases.services import idempotency_key_clean
 from frontoffice import pdf, selectors, services
 from frontoffice.serializers import (
     ApplicantCreateSerializer,
@@ -302,10 +303,7 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
 
 
 def _key(request) -> str | None:
-    key = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(key) > 100:
-        raise InvalidInput(_("The Idempotency-Key is longer than 100 characters."))
-    return key or None
+    return idempotency_key_clean(request.headers.get("Idempotency-Key"))
 
 
 router = SimpleRouter()

@@ -354,7 +354,7 @@ def _transition(request: HttpRequest, pk: int, run, success: str) -> HttpRespons
 @require_POST
 @front_office_required
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    key = request.POST.get("idempotency_key", "")[:100] or None
+    key = request.POST.get("idempotency_key") or None  # checked by the service
     return _transition(
         request,
         pk,
@@ -366,7 +366,7 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @front_office_required
 def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    key = request.POST.get("idempotency_key", "")[:100] or None
+    key = request.POST.get("idempotency_key") or None  # checked by the service
     note = request.POST.get("note", "")
     return _transition(
         request,
