@@ -311,12 +311,6 @@ def dashboard(*, year: int, period: date, top: int = 20) -> dict:
     }
 
 
-def dashboard_years() -> list[int]:
-    years = {d.year for d in Statement.objects.dates("period", "year")}
-    years |= set(Budget.objects.values_list("year", flat=True))
-    return sorted(years, reverse=True)
-
-
 def default_month() -> date:
     """Last month: the one the accountant works on."""
     return (current_period() - timedelta(days=1)).replace(day=1)
