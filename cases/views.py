@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors
 from cases.access import access_for
+from cases.areas import home_for
 from cases.files import PDF, file_response
 from cases.services import access_log_record
 
@@ -18,14 +19,10 @@ from cases.services import access_log_record
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to the home of their first area; a user with no role is told so."""
-    access = access_for(request.user)
-    if access.is_front:
-        return redirect("frontoffice:home")
-    if access.is_back:
-        return redirect("backoffice:home")
-    if access.is_ministry:
-        return redirect("payments:home")
+    """Send each user to the home of their first area (``cases.areas``); a user with no role is told so."""
+    area = home_for(request.user)
+    if area is not None:
+        return redirect(area.url_name)
     return render(request, "cases/no_role.html", status=403)
 
 
