@@ -13,7 +13,7 @@ from django.utils import timezone
 from cases import clock
 from cases.access import access_for
 from cases.models import Community
-from payments.models import ZERO, Accrual, Budget, FeeRate, Statement, UnbilledIntake
+from payments.models import ZERO, Accrual, Budget, FeeRate, Statement, StatementEvent, UnbilledIntake
 from payments.services.budget import approval_exceeds_budget
 from payments.services.periods import cents, current_period
 
@@ -64,6 +64,11 @@ def statement_get(*, user, pk) -> Statement:
     if statement is None:
         raise Http404
     return statement
+
+
+def statement_events(*, statement: Statement) -> QuerySet[StatementEvent]:
+    """The statement's history, oldest first, with who acted."""
+    return statement.events.select_related("actor").order_by("at", "pk")
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[Accrual]:

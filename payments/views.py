@@ -40,6 +40,7 @@ from payments.services.rates import fee_rate_create, fee_rate_end
 from payments.services.reconcile import statements_reconcile
 from payments.services.statements import (
     available_actions,
+    no_actions_reason,
     statement_approve,
     statement_confirm,
     statement_dispute,
@@ -130,6 +131,8 @@ def _detail_context(request: HttpRequest, statement: Statement, **forms) -> dict
         "is_ministry": access.is_ministry,
         "budget": budget,
         "would_exceed": would_exceed,
+        "no_actions_reason": no_actions_reason(statement, request.user) if not actions else "",
+        "events": selectors.statement_events(statement=statement),
         "contested": statement.contested.select_related("counted_on"),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "approve_form": forms.get("approve_form") or ApproveForm(initial={"acknowledge_over_budget": False}),

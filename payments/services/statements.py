@@ -23,7 +23,7 @@ from payments.exceptions import (
     MonthNotEnded,
     PaymentMismatch,
 )
-from payments.models import ZERO, Accrual, Budget, ContestedIntake, Statement
+from payments.models import ZERO, Accrual, Budget, ContestedIntake, Statement, StatementEvent
 from payments.services.budget import approval_exceeds_budget
 from payments.services.periods import cents, current_period, money
 from payments.services.roles import require_ministry, require_not_issuer, require_supervisor
@@ -67,6 +67,20 @@ def _check(statement: Statement, action: str) -> None:
         )
 
 
+def _record(statement: Statement, action: str, *, by, before: str, note: str = "", data: dict | None = None) -> None:
+    """The history line of a transition, in its transaction (``StatementEvent`` is append-only)."""
+    StatementEvent.objects.create(
+        statement=statement,
+        at=clock.now(),
+        actor=by,
+        action=action,
+        from_status=before,
+        to_status=statement.status,
+        note=note,
+        data=data or {},
+    )
+
+
 def _lock(statement: Statement | int) -> Statement:
     pk = statement.pk if isinstance(statement, Statement) else statement
     return Statement.objects.select_for_update().get(pk=pk)
@@ -87,6 +101,15 @@ def available_actions(statement: Statement, user) -> list[str]:
                 continue
             actions.append(action)
     return actions
+
+
+def no_actions_reason(statement: Statement, user) -> str:
+    """Why ``user`` has nothing to do on ``statement`` now (shown when ``available_actions`` is empty)."""
+    if not any(statement.status in t.sources for t in TRANSITIONS.values()):
+        return _t("Nothing: the statement is paid.")
+    if statement.status in TRANSITIONS["issue"].sources and access_for(user).is_ministry:
+        return _t("Nothing yet: it can be issued once the month has ended.")
+    return _t("Nothing at this stage.")
 
 
 def _line_totals(statement_ids: list[int], *, period: date | None = None) -> dict[int, tuple[int, Decimal]]:
@@ -128,6 +151,12 @@ def _issue(statements: list[Statement], *, by, period: date | None = None) -> in
         statement.count, statement.amount = count, amount
         statement.status, statement.issued_at, statement.issued_by = St.ISSUED, now, by
         rows.append((statement.pk, count, amount))
+    actor_id = by.pk if by else None
+    events = [
+        StatementEvent(statement_id=s.pk, at=now, actor_id=actor_id, action="issue", from_status=St.OPEN,
+                       to_status=St.ISSUED, data={"count": s.count, "amount": str(s.amount)})
+        for s in statements
+    ]  # fmt: skip
     table = Statement._meta.db_table
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
@@ -136,8 +165,9 @@ def _issue(statements: list[Statement], *, by, period: date | None = None) -> in
             cursor.execute(
                 f"UPDATE {table} SET status = %s, issued_at = %s, issued_by_id = %s, "  # noqa: S608 - our table name
                 f"count = v.column2, amount = v.column3 FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-                [St.ISSUED, now, by.pk if by else None, *(value for row in chunk for value in row)],
+                [St.ISSUED, now, actor_id, *(value for row in chunk for value in row)],
             )
+    StatementEvent.objects.bulk_create(events, batch_size=1000)
     return len(statements)
 
 
@@ -188,8 +218,10 @@ def statement_confirm(*, statement: Statement, by) -> Statement:
     if statement.status == St.CONFIRMED:
         return statement
     _check(statement, "confirm")
+    before = statement.status
     statement.status, statement.confirmed_at, statement.confirmed_by = St.CONFIRMED, clock.now(), by
     statement.save(update_fields=["status", "confirmed_at", "confirmed_by"])
+    _record(statement, "confirm", by=by, before=before)
     return statement
 
 
@@ -239,10 +271,13 @@ def statement_dispute(
     numbers = list(dict.fromkeys(n.strip() for n in contested if n and n.strip()))
     if len(numbers) > MAX_CONTESTED:
         raise InvalidInput(_("Contest at most 100 intakes at once; say the rest in the comment."), field="contested")
+    before = statement.status
     statement.status, statement.disputed_at, statement.disputed_by = St.DISPUTED, clock.now(), by
     statement.claimed_count, statement.dispute_comment = claimed, comment
     statement.save(update_fields=["status", "disputed_at", "disputed_by", "claimed_count", "dispute_comment"])
     ContestedIntake.objects.bulk_create([_contested_finding(statement, n[:40]) for n in numbers])
+    _record(statement, "dispute", by=by, before=before, note=comment,
+            data={"claimed_count": claimed, "contested": len(numbers)})  # fmt: skip
     return statement
 
 
@@ -273,9 +308,11 @@ def statement_approve(*, statement: Statement, by, note: str = "", acknowledge_o
                 "%(budget)s UAH. Approve anyway only if the overrun is agreed."
             ) % {"year": year, "total": approved + statement.amount, "budget": budget.amount}
         raise BudgetExceeded(message)
+    before = statement.status
     statement.status, statement.approved_at, statement.approved_by = St.APPROVED, clock.now(), by
     statement.approval_note, statement.approved_over_budget = (note or "").strip(), over
     statement.save(update_fields=["status", "approved_at", "approved_by", "approval_note", "approved_over_budget"])
+    _record(statement, "approve", by=by, before=before, note=statement.approval_note, data={"over_budget": over})
     return statement
 
 
@@ -311,7 +348,10 @@ def statement_pay(*, statement: Statement | int, by, reference: str, paid_on: da
     _check(statement, "pay")
     require_not_issuer(statement, by)
     reference, paid_on, amount = payment_values(statement, reference=reference, paid_on=paid_on, amount=amount)
+    before = statement.status
     statement.status, statement.paid_at, statement.paid_by = St.PAID, clock.now(), by
     statement.payment_reference, statement.paid_on, statement.paid_amount = reference, paid_on, amount
     statement.save(update_fields=["status", "paid_at", "paid_by", "payment_reference", "paid_on", "paid_amount"])
+    _record(statement, "pay", by=by, before=before,
+            data={"reference": reference, "paid_on": paid_on.isoformat(), "amount": str(amount)})  # fmt: skip
     return statement
