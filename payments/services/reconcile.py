@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import access_for
 from cases.exceptions import InvalidInput, NotPermitted, TransitionNotAllowed
 from payments import exports
 from payments.exceptions import (
@@ -15,7 +16,7 @@ from payments.exceptions import (
 from payments.models import Statement
 from payments.services.periods import money
 from payments.services.roles import require_ministry
-from payments.services.statements import payment_values, statement_pay
+from payments.services.statements import GUARDS, payment_values, statement_pay
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def statements_reconcile(*, by, upload) -> ReconcileResult:
     transaction, so a failure at the last row still leaves nothing half-applied. Uploading the same file twice
     pays nothing twice."""
     require_ministry(by)
+    access = access_for(by)
     rows = exports.read_rows(upload)
     ids = {int(r.text("statement_id")) for r in rows if r.text("statement_id").isdigit()}
     statements = {s.pk: s for s in Statement.objects.filter(pk__in=ids).select_related("community")}
@@ -92,7 +94,7 @@ def statements_reconcile(*, by, upload) -> ReconcileResult:
             error(row, "status", _t("The statement is %(status)s, not approved: it cannot be paid.")
                   % {"status": statement.get_status_display().lower()})  # fmt: skip
             continue
-        if statement.issued_by_id is not None and statement.issued_by_id == by.pk:
+        if not GUARDS["not_the_issuer"].passes(statement, access, by):
             error(row, "reference", _("You issued this statement; someone else must record its payment."))
             continue
         try:

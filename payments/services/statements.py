@@ -2,6 +2,7 @@
 paid by the ministry. Each transition locks the statement row; approval also locks the year's budget row."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,8 +16,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.access import access_for
-from cases.exceptions import InvalidInput, TransitionNotAllowed
+from cases.access import Access, access_for
+from cases.exceptions import DomainError, InvalidInput, NotPermitted, SeparationOfDuties, TransitionNotAllowed
 from cases.models import Case
 from payments.exceptions import (
     BudgetExceeded,
@@ -26,7 +27,7 @@ from payments.exceptions import (
 from payments.models import ZERO, Accrual, Budget, ContestedIntake, Statement, StatementEvent
 from payments.services.budget import approval_exceeds_budget
 from payments.services.periods import cents, current_period, money
-from payments.services.roles import require_ministry, require_not_issuer, require_supervisor
+from payments.services.roles import require_ministry
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +39,56 @@ MAX_CONTESTED = 100
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A named precondition: ``passes(statement, access, user)``, and the error that refuses when it does not."""
+
+    name: str
+    passes: Callable[[Statement, Access, object], bool]
+    refusal: Callable[[], DomainError]
+
+
+ROLES: dict[str, Rule] = {
+    "ministry": Rule(
+        "ministry",
+        lambda statement, access, user: access.is_ministry,
+        lambda: NotPermitted(_("Only ministry staff may do this.")),
+    ),
+    "supervisor": Rule(
+        "supervisor of the community",
+        lambda statement, access, user: statement.community_id in access.supervisor_community_ids,
+        lambda: NotPermitted(_("Only the community's supervisor may confirm or dispute its statement.")),
+    ),
+}
+GUARDS: dict[str, Rule] = {
+    "month_ended": Rule("the month has ended", lambda statement, access, user: _ended(statement.period), MonthNotEnded),
+    # Separation of duties; a statement the month-end job issued (``issued_by`` empty) has no issuer to exclude.
+    "not_the_issuer": Rule(
+        "not the issuer",
+        lambda statement, access, user: statement.issued_by_id is None or statement.issued_by_id != user.pk,
+        lambda: SeparationOfDuties(
+            _("Someone other than the person who issued this statement must approve and pay it.")
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Transition:
+    """One row of the table: from which statuses, to which, who (a key of ``ROLES``), and the named guards (keys of
+    ``GUARDS``) that must all pass. The table is the whole rule: the services and ``available_actions`` ask it."""
+
     sources: frozenset[str]
     target: str
+    role: str
+    guards: tuple[str, ...] = ()
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "issue": Transition(frozenset({St.OPEN}), St.ISSUED),
-    "confirm": Transition(frozenset({St.ISSUED, St.DISPUTED}), St.CONFIRMED),
-    "dispute": Transition(frozenset({St.ISSUED}), St.DISPUTED),
-    "approve": Transition(frozenset({St.CONFIRMED, St.DISPUTED}), St.APPROVED),
-    "pay": Transition(frozenset({St.APPROVED}), St.PAID),
+    "issue": Transition(frozenset({St.OPEN}), St.ISSUED, "ministry", ("month_ended",)),
+    "confirm": Transition(frozenset({St.ISSUED, St.DISPUTED}), St.CONFIRMED, "supervisor"),
+    "dispute": Transition(frozenset({St.ISSUED}), St.DISPUTED, "supervisor"),
+    "approve": Transition(frozenset({St.CONFIRMED, St.DISPUTED}), St.APPROVED, "ministry", ("not_the_issuer",)),
+    "pay": Transition(frozenset({St.APPROVED}), St.PAID, "ministry", ("not_the_issuer",)),
 }
 ACTION_LABELS = {
     "issue": _("issued"),
@@ -59,12 +99,38 @@ ACTION_LABELS = {
 }
 
 
-def _check(statement: Statement, action: str) -> None:
-    if statement.status not in TRANSITIONS[action].sources:
+def _ended(period: date) -> bool:
+    return period < current_period()
+
+
+def _require_role(statement: Statement, action: str, by) -> None:
+    role = ROLES[TRANSITIONS[action].role]
+    if not role.passes(statement, access_for(by), by):
+        raise role.refusal()
+
+
+def _check(statement: Statement, action: str, by) -> None:
+    """The state, then every guard of ``action`` (the role is checked first, by ``_require_role``)."""
+    transition = TRANSITIONS[action]
+    if statement.status not in transition.sources:
         raise TransitionNotAllowed(
             _t("This statement is %(status)s; it cannot be %(action)s now.")
             % {"status": statement.get_status_display().lower(), "action": ACTION_LABELS[action]}
         )
+    access = access_for(by)
+    for name in transition.guards:
+        guard = GUARDS[name]
+        if not guard.passes(statement, access, by):
+            raise guard.refusal()
+
+
+def _allowed(statement: Statement, action: str, user) -> bool:
+    transition, access = TRANSITIONS[action], access_for(user)
+    return (
+        ROLES[transition.role].passes(statement, access, user)
+        and statement.status in transition.sources
+        and all(GUARDS[name].passes(statement, access, user) for name in transition.guards)
+    )
 
 
 def _record(statement: Statement, action: str, *, by, before: str, note: str = "", data: dict | None = None) -> None:
@@ -87,20 +153,9 @@ def _lock(statement: Statement | int) -> Statement:
 
 
 def available_actions(statement: Statement, user) -> list[str]:
-    """The actions ``user`` may try on ``statement`` now (for buttons; the services decide for real)."""
-    access = access_for(user)
-    actions = []
-    for action, transition in TRANSITIONS.items():
-        if statement.status not in transition.sources:
-            continue
-        if action in ("confirm", "dispute"):
-            if statement.community_id in access.supervisor_community_ids:
-                actions.append(action)
-        elif access.is_ministry:
-            if action == "issue" and statement.period >= current_period():
-                continue
-            actions.append(action)
-    return actions
+    """The actions ``user`` may take on ``statement`` now: role, state and every guard of the table, the same checks
+    the services make (the budget acknowledgement is input to approval, not a guard)."""
+    return [action for action in TRANSITIONS if _allowed(statement, action, user)]
 
 
 def no_actions_reason(statement: Statement, user) -> str:
@@ -171,19 +226,14 @@ def _issue(statements: list[Statement], *, by, period: date | None = None) -> in
     return len(statements)
 
 
-def _require_ended(period: date) -> None:
-    if period >= current_period():
-        raise MonthNotEnded()
-
-
 @transaction.atomic
 def statement_issue(*, statement: Statement, by) -> Statement:
     """Issue one community's statement for an ended month: frozen, control totals equal to its lines."""
-    require_ministry(by)
     statement = _lock(statement)
+    _require_role(statement, "issue", by)
     if statement.status != St.OPEN:
         return statement
-    _require_ended(statement.period)
+    _check(statement, "issue", by)
     _issue([statement], by=by)
     return statement
 
@@ -193,7 +243,8 @@ def statement_issue_month(*, period: date, by=None) -> int:
     """Issue every open statement of an ended month; ``by=None`` is the month-end job. Returns how many."""
     if by is not None:
         require_ministry(by)
-    _require_ended(period)
+    if not _ended(period):
+        raise MonthNotEnded()
     statements = list(Statement.objects.select_for_update().filter(period=period, status=St.OPEN).order_by("pk"))
     return _issue(statements, by=by, period=period)
 
@@ -214,10 +265,10 @@ def statement_issue_ended_months() -> dict[date, int]:
 def statement_confirm(*, statement: Statement, by) -> Statement:
     """The community's supervisor agrees with the issued statement (also after disputing it, once settled)."""
     statement = _lock(statement)
-    require_supervisor(statement, by)
+    _require_role(statement, "confirm", by)
     if statement.status == St.CONFIRMED:
         return statement
-    _check(statement, "confirm")
+    _check(statement, "confirm", by)
     before = statement.status
     statement.status, statement.confirmed_at, statement.confirmed_by = St.CONFIRMED, clock.now(), by
     statement.save(update_fields=["status", "confirmed_at", "confirmed_by"])
@@ -255,10 +306,10 @@ def statement_dispute(
     """The community disagrees: its own count, a comment, and optionally the numbers of intakes it says were
     not counted (each looked up in the ledger, so the ministry sees at once where it went)."""
     statement = _lock(statement)
-    require_supervisor(statement, by)
+    _require_role(statement, "dispute", by)
     if statement.status == St.DISPUTED:
         return statement
-    _check(statement, "dispute")
+    _check(statement, "dispute", by)
     try:
         claimed = int(claimed_count)
     except (TypeError, ValueError):
@@ -285,12 +336,11 @@ def statement_dispute(
 def statement_approve(*, statement: Statement, by, note: str = "", acknowledge_over_budget: bool = False) -> Statement:
     """The ministry approves a confirmed (or disputed, with a note on how it was settled) statement. If the
     year's approvals would exceed its budget — or no budget is set — it refuses unless told to go ahead."""
-    require_ministry(by)
     statement = _lock(statement)
+    _require_role(statement, "approve", by)
     if statement.status in (St.APPROVED, St.PAID):
         return statement
-    _check(statement, "approve")
-    require_not_issuer(statement, by)
+    _check(statement, "approve", by)
     year = statement.period.year
     budget = Budget.objects.select_for_update().filter(year=year).first()  # approvals of one year queue here
     approved = cents(
@@ -341,12 +391,11 @@ def payment_values(statement: Statement, *, reference, paid_on, amount) -> tuple
 def statement_pay(*, statement: Statement | int, by, reference: str, paid_on: date, amount) -> Statement:
     """Record the treasury's payment of an approved statement: reference, date and amount (equal to the
     statement's). Repeating the same payment is a no-op."""
-    require_ministry(by)
     statement = _lock(statement)
+    _require_role(statement, "pay", by)
     if statement.status == St.PAID and statement.payment_reference == (reference or "").strip():
         return statement
-    _check(statement, "pay")
-    require_not_issuer(statement, by)
+    _check(statement, "pay", by)
     reference, paid_on, amount = payment_values(statement, reference=reference, paid_on=paid_on, amount=amount)
     before = statement.status
     statement.status, statement.paid_at, statement.paid_by = St.PAID, clock.now(), by
