@@ -10,12 +10,13 @@ MANAGE := $(PY) manage.py
 # embedded default. The production targets read DEBUG from the environment, where it defaults to off.
 run test messages migrate seed lint check: export DEBUG ?= 1
 
-.PHONY: help run test lint check messages migrate seed web worker beat bench clean
+.PHONY: help run test lint check messages migrate seed web worker beat gateway bench clean
 
 help:
 	@echo "make run     serve the demo on http://127.0.0.1:$(PORT) (embedded default: SQLite, local files)"
 	@echo "make test    ruff, migrations check, import contracts, pytest"
 	@echo "make web | worker | beat   production processes (configured by environment, see .env.example)"
+	@echo "make gateway the exchange gateway stand-in alone on GATEWAY_PORT (default 8001), docs/registries.md"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -62,6 +63,11 @@ worker: $(VENV)/.installed
 
 beat: $(VENV)/.installed
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$${CELERY_BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+
+# The exchange gateway stand-in on its own (the production layout's place of the security server; never production).
+GATEWAY_PORT ?= 8001
+gateway: $(VENV)/.installed
+	$(PY) -m gateway --host $${GATEWAY_HOST:-127.0.0.1} --port $(GATEWAY_PORT)
 
 clean:
 	rm -rf var/ test-output/

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cases import clock, deadlines
 from cases.access import access_for
 from cases.checklist import ChecklistLine, checklist_for
-from cases.lifecycle import Action, available_actions
+from cases.lifecycle import CASES, Action
 from cases.models import (
     Case,
     ChecklistItem,
@@ -191,6 +191,7 @@ class Review:
     grounds: list[RefusalGround]
     events: list
     actions: frozenset[str]
+    blocked: list[str]
     is_holder: bool
     is_head: bool
     mark: str
@@ -259,6 +260,7 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
         )
     )
     is_head = case.back_office_id in access.head_back_office_ids
+    offered = CASES.offered(case, user)
     return Review(
         case=case,
         documents=documents,
@@ -269,7 +271,8 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
         info_requests=info_requests,
         grounds=list(case.service_type.refusal_grounds.all()),
         events=events,
-        actions=available_actions(case, user),
+        actions=frozenset(action for action, blocked in offered.items() if blocked is None),
+        blocked=list(dict.fromkeys(str(b.message) for b in offered.values() if b is not None)),
         is_holder=case.assignee_id == user.pk,
         is_head=is_head,
         mark=(today or Today.now()).mark(case),

@@ -8,39 +8,23 @@ reviews a case they opened at a front office.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet, TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import clock, lifecycle
+from cases import clock
 from cases.access import access_for, forget_access
-from cases.exceptions import (
-    CaseHeldByAnother,
-    DomainError,
-    NotPermitted,
-    PackageNotAccepted,
-    SeparationOfDuties,
-    TransitionNotAllowed,
-)
-from cases.lifecycle import Action
+from cases.exceptions import DomainError, NotPermitted, SeparationOfDuties
+from cases.lifecycle import CASES, Action
 from cases.models import Case, CaseEvent, ChecklistItem, InboxMessage, InfoRequest, Membership, RefusalGround
 from cases.services import inbox_post
+from cases.statemachine import Change
 from payments.services.ledger import accrual_record_for_acceptance
 
 S = Case.Status
 R = Membership.Role
-
-
-def _require_holder(case: Case, by) -> None:
-    if case.assignee_id != by.pk:
-        raise CaseHeldByAnother(_("Take the case first: only the specialist holding it can do this."))
-
-
-def _require_not_own_intake(case: Case, by) -> None:
-    if case.created_by_id == by.pk:
-        raise SeparationOfDuties(_("You opened this case at a front office; someone else must review it."))
 
 
 def _require_reason(reason: str, field: str = "reason") -> str:
@@ -53,21 +37,14 @@ def _require_reason(reason: str, field: str = "reason") -> str:
 # --- Claiming -----------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def _set_assignee(a) -> Change:
+    a.obj.assignee = a.by
+    return Change(fields=("assignee",))
+
+
 def case_claim(*, case: Case, by) -> Case:
     """Take a chosen case from the queue. Two people never hold the same case: the row lock decides."""
-    case = lifecycle.lock_case(case)
-    if case.status == S.IN_REVIEW and case.assignee_id == by.pk:
-        return case
-    # The role first: someone who may not claim learns nothing about who holds the case.
-    lifecycle.authorize(case, Action.CLAIM, by)
-    if case.status == S.IN_REVIEW:
-        raise CaseHeldByAnother()
-    lifecycle.ensure_state(case, Action.CLAIM)
-    _require_not_own_intake(case, by)
-    case.assignee = by
-    lifecycle.apply(case, Action.CLAIM, by=by, fields=("assignee",))
-    return case
+    return CASES.execute(case, Action.CLAIM, by=by, change=_set_assignee).obj
 
 
 def queue_waiting(*, back_office_ids) -> QuerySet[Case]:
@@ -91,27 +68,30 @@ def case_claim_next(*, by, back_office_id: int | None = None) -> Case | None:
         raise NotPermitted(_("Only back-office specialists take cases from the queue."))
     if connection.vendor == "postgresql":
         return _claim_next_in_one_statement(by=by, back_office_ids=ids)
-    waiting = queue_waiting(back_office_ids=ids).exclude(created_by=by)
+    waiting = queue_waiting(back_office_ids=ids).exclude(**{CLAIM_GUARDS_ORM["not_own_intake"]: by})
     if connection.features.has_select_for_update_skip_locked:
         waiting = waiting.select_for_update(skip_locked=True, of=("self",))
     case = waiting.select_related("service_type").first()
     if case is None:
         return None
-    lifecycle.check(case, Action.CLAIM, by)
-    case.assignee = by
-    lifecycle.apply(case, Action.CLAIM, by=by, fields=("assignee",))
-    return case
+    return CASES.execute(case, Action.CLAIM, by=by, change=_set_assignee, locked=True).obj
 
 
 # The queue's hot path (docs/performance.md): find the next case, lock it, claim it and write its timeline event in
 # one statement — one round trip and no ORM compiling, so 32 specialists claiming at once on two cores are not kept
-# waiting by Python. It is exactly ``lifecycle.check`` + ``lifecycle.apply`` for CLAIM: the back offices passed in
-# are those where the user is a specialist or head (the roles the table lets claim), the state is the table's
-# source, and nobody gets a case they opened at a front office.
+# waiting by Python. It is ``CASES.execute`` for CLAIM, spelled in SQL: the back offices passed in are those where
+# the user holds a role the table lets claim, the state is the table's source, and each guard of the table's CLAIM
+# row has its SQL below — a guard added to the table without its SQL here stops the module from importing.
+CLAIM_GUARDS_SQL = {"not_own_intake": "created_by_id <> %(by)s"}
+CLAIM_GUARDS_ORM = {"not_own_intake": "created_by"}  # the SQLite path's .exclude(...)
+_claim_rule = CASES.rules[Action.CLAIM]
+if {g.name for g in _claim_rule.guards} != set(CLAIM_GUARDS_SQL) or set(CLAIM_GUARDS_SQL) != set(CLAIM_GUARDS_ORM):
+    raise ImproperlyConfigured("claim-next: every guard of the CLAIM rule needs its SQL in CLAIM_GUARDS_SQL")
+
 _CLAIM_NEXT = """
 WITH next AS (
     SELECT id FROM {case}
-    WHERE status = %(source)s AND back_office_id IN ({offices}) AND assignee_id IS NULL AND created_by_id <> %(by)s
+    WHERE status = %(source)s AND back_office_id IN ({offices}) AND assignee_id IS NULL AND {guards}
     ORDER BY due_date, submitted_at, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -128,18 +108,20 @@ SELECT * FROM claimed
 
 
 def _claim_next_in_one_statement(*, by, back_office_ids) -> Case | None:
-    transition = lifecycle.ALLOWED_TRANSITIONS[Action.CLAIM]
-    (source,) = transition.sources
+    if not access_for(by).roles & _claim_rule.roles:
+        raise NotPermitted(action=Action.CLAIM)
+    (source,) = _claim_rule.sources
     offices = {f"office{n}": pk for n, pk in enumerate(sorted(back_office_ids))}
     sql = _CLAIM_NEXT.format(
         case=Case._meta.db_table,
         event=CaseEvent._meta.db_table,
         offices=", ".join(f"%({name})s" for name in offices),
+        guards=" AND ".join(CLAIM_GUARDS_SQL[g.name] for g in _claim_rule.guards),
     )
     params = {
         **offices,
         "source": source,
-        "target": transition.target,
+        "target": _claim_rule.target,
         "by": by.pk,
         "now": clock.now(),
         "action": Action.CLAIM.value,
@@ -147,43 +129,33 @@ def _claim_next_in_one_statement(*, by, back_office_ids) -> Case | None:
     return next(iter(Case.objects.raw(sql, params)), None)
 
 
-@transaction.atomic
 def case_release(*, case: Case, by, reason: str = "") -> Case:
     """Put a case back in the queue: the holder may release their own; the head any, with a reason."""
-    case = lifecycle.lock_case(case)
-    if case.status == S.SUBMITTED and case.assignee_id is None:
-        lifecycle.authorize(case, Action.RELEASE, by)
-        return case  # already back in the queue (a repeated click)
-    roles = lifecycle.check(case, Action.RELEASE, by)
-    if case.assignee_id != by.pk:
-        if R.HEAD not in roles:
-            raise CaseHeldByAnother()
-        reason = _require_reason(reason)
-    previous = case.assignee_id
-    case.assignee = None
-    lifecycle.apply(case, Action.RELEASE, by=by, note=reason, data={"from_user": previous}, fields=("assignee",))
-    return case
+
+    def change(a) -> Change:
+        note = reason if a.obj.assignee_id == by.pk else _require_reason(reason)
+        previous = a.obj.assignee_id
+        a.obj.assignee = None
+        return Change(fields=("assignee",), note=note, data={"from_user": previous})
+
+    return CASES.execute(case, Action.RELEASE, by=by, change=change).obj
 
 
-@transaction.atomic
 def case_reassign(*, case: Case, by, to, reason: str) -> Case:
     """The head gives a case (waiting or in review) to a specialist of the same back office."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.REASSIGN, by)
-    reason = _require_reason(reason)
-    forget_access(to)
-    if case.back_office_id not in access_for(to).back_office_ids:
-        raise ValidationError({"to": _("This person does not work in the case's back office.")})
-    if case.created_by_id == to.pk:
-        raise SeparationOfDuties(_("This person opened the case at a front office and cannot review it."))
-    if case.status == S.IN_REVIEW and case.assignee_id == to.pk:
-        return case
-    previous = case.assignee_id
-    case.assignee = to
-    lifecycle.apply(
-        case, Action.REASSIGN, by=by, note=reason, data={"from_user": previous, "to_user": to.pk}, fields=("assignee",)
-    )
-    return case
+
+    def change(a) -> Change:
+        note = _require_reason(reason)
+        forget_access(to)
+        if a.obj.back_office_id not in access_for(to).back_office_ids:
+            raise ValidationError({"to": _("This person does not work in the case's back office.")})
+        if a.obj.created_by_id == to.pk:
+            raise SeparationOfDuties(_("This person opened the case at a front office and cannot review it."))
+        previous = a.obj.assignee_id
+        a.obj.assignee = to
+        return Change(fields=("assignee",), note=note, data={"from_user": previous, "to_user": to.pk})
+
+    return CASES.execute(case, Action.REASSIGN, by=by, params={"to": to}, change=change).obj
 
 
 def _decision_text(case: Case, grounds: Iterable[RefusalGround]) -> str:
@@ -201,137 +173,122 @@ def _decision_text(case: Case, grounds: Iterable[RefusalGround]) -> str:
 @transaction.atomic
 def case_accept(*, case: Case, by) -> Case:
     """Confirm the package is complete. The first acceptance makes the intake billable (one accrual, ever)."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.ACCEPT, by)
-    _require_holder(case, by)
-    if case.accepted_at is not None:
-        return case  # accepted before (perhaps before a request for information): one intake, one fee
-    case.accepted_at = clock.now()
-    case.accepted_by = by
-    case.save(update_fields=["accepted_at", "accepted_by"])
-    lifecycle.record(case, Action.ACCEPT, by=by)
-    accrual_record_for_acceptance(case=case, accepted_at=case.accepted_at)
-    return case
+
+    def change(a) -> Change:
+        a.obj.accepted_at, a.obj.accepted_by = clock.now(), by
+        return Change(fields=("accepted_at", "accepted_by"))
+
+    outcome = CASES.execute(case, Action.ACCEPT, by=by, change=change)
+    if not outcome.repeated:
+        accrual_record_for_acceptance(case=outcome.obj, accepted_at=outcome.obj.accepted_at)
+    return outcome.obj
 
 
 @transaction.atomic
 def case_request_info(*, case: Case, by, message: str, items: list[ChecklistItem] = ()) -> Case:
     """Ask the front office for what is missing; the case leaves the queue and its clock may pause."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.REQUEST_INFO, by)
-    _require_holder(case, by)
-    message = _require_reason(message, "message")
-    foreign = [i for i in items if i.service_type_id != case.service_type_id]
-    if foreign:
-        raise ValidationError({"items": _("These checklist items are not of this case's service.")})
-    request = InfoRequest.objects.create(case=case, requested_by=by, message=message)
-    request.items.set(items)
-    case.clock_paused_at = clock.now() if case.service_type.pause_clock_on_info_request else None
-    lifecycle.apply(
-        case,
-        Action.REQUEST_INFO,
-        by=by,
-        note=message,
-        data={"items": [i.pk for i in items]},
-        fields=("clock_paused_at",),
-    )
-    text = message
-    if items:
-        text += "\n" + _("Missing: %(items)s.") % {"items": "; ".join(i.title for i in items)}
-    inbox_post(case=case, kind=InboxMessage.Kind.NEEDS_INFO, text=text)
-    return case
+    items = list(items)
+
+    def change(a) -> Change:
+        case = a.obj
+        text = _require_reason(message, "message")
+        if any(i.service_type_id != case.service_type_id for i in items):
+            raise ValidationError({"items": _("These checklist items are not of this case's service.")})
+        request = InfoRequest.objects.create(case=case, requested_by=by, message=text)
+        request.items.set(items)
+        case.clock_paused_at = clock.now() if case.service_type.pause_clock_on_info_request else None
+        return Change(fields=("clock_paused_at",), note=text, data={"items": [i.pk for i in items]})
+
+    outcome = CASES.execute(case, Action.REQUEST_INFO, by=by, change=change)
+    if not outcome.repeated:
+        text = message.strip()
+        if items:
+            text += "\n" + _("Missing: %(items)s.") % {"items": "; ".join(i.title for i in items)}
+        inbox_post(case=outcome.obj, kind=InboxMessage.Kind.NEEDS_INFO, text=text)
+    return outcome.obj
 
 
 @transaction.atomic
 def case_decide(*, case: Case, by, decision: str, grounds: list[RefusalGround] = (), reason: str = "") -> Case:
     """Grant, or refuse on at least one legal ground of the service with written reasons. A refusal on a service
-    that needs four eyes waits for the head's approval."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.DECIDE, by)
-    _require_holder(case, by)
-    _require_not_own_intake(case, by)
-    if case.accepted_at is None:
-        raise PackageNotAccepted()
-    if decision not in Case.Decision.values:
-        raise ValidationError({"decision": _("Choose to grant or to refuse.")})
-    reason = (reason or "").strip()
+    that needs four eyes waits for the head's approval (the table's resolver picks the state)."""
     grounds = list(grounds)
-    if decision == Case.Decision.REFUSED:
-        if not grounds:
-            raise ValidationError({"grounds": _("A refusal must cite at least one legal ground.")})
-        if any(g.service_type_id != case.service_type_id for g in grounds):
-            raise ValidationError({"grounds": _("These grounds are not grounds of this service.")})
-        reason = _require_reason(reason)
-    elif grounds:
-        raise ValidationError({"grounds": _("A grant cites no refusal grounds.")})
-    case.decision = decision
-    case.decision_reason = reason
-    case.decided_by = by
-    case.refusal_grounds.set(grounds)
-    pending = decision == Case.Decision.REFUSED and case.service_type.refusal_needs_approval
-    fields = ["decision", "decision_reason", "decided_by"]
-    if not pending:
-        case.decided_at = clock.now()
-        fields.append("decided_at")
-    lifecycle.apply(
-        case,
-        Action.DECIDE,
-        by=by,
-        to=S.REFUSAL_PENDING if pending else S.DECIDED,
-        note=reason,
-        data={"decision": decision, "grounds": [g.code for g in grounds]},
-        fields=tuple(fields),
-    )
-    if not pending:
-        inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=_decision_text(case, grounds))
-    return case
+
+    def change(a) -> Change:
+        case = a.obj
+        errors = {}
+        if decision not in Case.Decision.values:
+            errors["decision"] = _("Choose to grant or to refuse.")
+        text = (reason or "").strip()
+        if decision == Case.Decision.REFUSED:
+            if not grounds:
+                errors["grounds"] = _("A refusal must cite at least one legal ground.")
+            elif any(g.service_type_id != case.service_type_id for g in grounds):
+                errors["grounds"] = _("These grounds are not grounds of this service.")
+            if not text:
+                errors["reason"] = _("Give a reason.")
+        elif grounds:
+            errors["grounds"] = _("A grant cites no refusal grounds.")
+        if errors:
+            raise ValidationError(errors)
+        case.decision, case.decision_reason, case.decided_by = decision, text, by
+        case.refusal_grounds.set(grounds)
+        fields = ["decision", "decision_reason", "decided_by"]
+        if _decision_final(case, decision):
+            case.decided_at = clock.now()
+            fields.append("decided_at")
+        return Change(
+            fields=tuple(fields), note=text, data={"decision": decision, "grounds": [g.code for g in grounds]}
+        )
+
+    outcome = CASES.execute(case, Action.DECIDE, by=by, params={"decision": decision}, change=change)
+    if not outcome.repeated and outcome.obj.status == S.DECIDED:
+        inbox_post(case=outcome.obj, kind=InboxMessage.Kind.DECIDED, text=_decision_text(outcome.obj, grounds))
+    return outcome.obj
+
+
+def _decision_final(case: Case, decision: str) -> bool:
+    return not (decision == Case.Decision.REFUSED and case.service_type.refusal_needs_approval)
 
 
 @transaction.atomic
 def case_approve_refusal(*, case: Case, by, note: str = "") -> Case:
     """The head signs a specialist's refusal. Nobody approves their own refusal."""
-    case = lifecycle.lock_case(case)
-    if case.status == S.DECIDED and case.decision_approved_by_id == by.pk:
-        return case
-    lifecycle.check(case, Action.APPROVE_REFUSAL, by)
-    if case.decided_by_id == by.pk:
-        raise SeparationOfDuties(_("You proposed this refusal; another head must approve it."))
-    _require_not_own_intake(case, by)
-    case.decision_approved_by = by
-    case.decided_at = clock.now()
-    lifecycle.apply(
-        case, Action.APPROVE_REFUSAL, by=by, note=note.strip(), fields=("decision_approved_by", "decided_at")
-    )
-    inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=_decision_text(case, case.refusal_grounds.all()))
-    return case
+
+    def change(a) -> Change:
+        a.obj.decision_approved_by, a.obj.decided_at = by, clock.now()
+        return Change(fields=("decision_approved_by", "decided_at"), note=note.strip())
+
+    outcome = CASES.execute(case, Action.APPROVE_REFUSAL, by=by, change=change)
+    if not outcome.repeated:
+        case = outcome.obj
+        inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=_decision_text(case, case.refusal_grounds.all()))
+    return outcome.obj
 
 
-@transaction.atomic
 def case_return_refusal(*, case: Case, by, note: str) -> Case:
     """The head sends a proposed refusal back to the specialist, saying why."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.RETURN_REFUSAL, by)
-    note = _require_reason(note, "note")
-    case.decision = ""
-    case.decision_reason = ""
-    case.decided_by = None
-    case.refusal_grounds.clear()
-    lifecycle.apply(case, Action.RETURN_REFUSAL, by=by, note=note, fields=("decision", "decision_reason", "decided_by"))
-    return case
+
+    def change(a) -> Change:
+        text = _require_reason(note, "note")
+        a.obj.decision, a.obj.decision_reason, a.obj.decided_by = "", "", None
+        a.obj.refusal_grounds.clear()
+        return Change(fields=("decision", "decision_reason", "decided_by"), note=text)
+
+    return CASES.execute(case, Action.RETURN_REFUSAL, by=by, change=change).obj
 
 
 @transaction.atomic
 def case_reject_intake(*, case: Case, by, reason: str) -> Case:
     """Not a valid intake (duplicate, wrong office, incomplete personal data): not a refusal, never billable."""
-    case = lifecycle.lock_case(case)
-    lifecycle.check(case, Action.REJECT_INTAKE, by)
-    _require_holder(case, by)
-    reason = _require_reason(reason)
-    if case.accepted_at is not None:
-        raise TransitionNotAllowed(_("The package was already accepted as a valid intake; decide on it instead."))
-    lifecycle.apply(case, Action.REJECT_INTAKE, by=by, note=reason)
-    inbox_post(case=case, kind=InboxMessage.Kind.INTAKE_REJECTED, text=reason)
-    return case
+
+    def change(a) -> Change:
+        return Change(note=_require_reason(reason))
+
+    outcome = CASES.execute(case, Action.REJECT_INTAKE, by=by, change=change)
+    if not outcome.repeated:
+        inbox_post(case=outcome.obj, kind=InboxMessage.Kind.INTAKE_REJECTED, text=reason.strip())
+    return outcome.obj
 
 
 # --- The head's bulk actions -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Benchmark: the shared queue at national scale (DESIGN.md §10, issue #4).
+"""Benchmark: the shared queue at national scale (docs/product.md §10, issue #4).
 
 1,000,000 cases waiting across 136 back offices; 32 specialists claiming at once; claim-next p50/p95 and claims/s;
 the queue page and the case page p95 (and their SQL query counts) at that size.

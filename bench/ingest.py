@@ -265,7 +265,7 @@ def run(args, world, files, pages_per_case, applicant, Page) -> tuple[int, float
         for t in threads:
             t.join()
         uploaded = time.time()
-        while Page.objects.filter(status=Page.Status.PENDING).exists():
+        while Page.objects.filter(status__in=[Page.Status.PENDING, Page.Status.PROCESSING]).exists():
             if time.time() - t_start > 900:
                 raise SystemExit("pages still pending after 15 minutes")
             time.sleep(0.1)

@@ -1,4 +1,4 @@
-"""Who may see and do what, from a user's memberships (DESIGN.md §2).
+"""Who may see and do what, from a user's memberships (docs/product.md §2).
 
 ``access_for(user)`` reads the memberships once per request (cached on the user object); selectors turn it into
 queryset filters, transition services into role checks for one case.

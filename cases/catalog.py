@@ -1,4 +1,4 @@
-"""The catalog of services and document types a real district department works with (DESIGN.md §3).
+"""The catalog of services and document types a real district department works with (docs/product.md §3).
 
 Loaded by ``manage.py load_catalog`` (and by the demo seed). Upserts by code, so re-running it updates names
 and checklists without touching cases. Legal bases are the Ukrainian acts that establish each benefit.

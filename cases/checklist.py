@@ -1,4 +1,8 @@
-"""A service's checklist measured against a case's documents: what is there, what is missing."""
+"""A service's checklist measured against a case's documents: what is there, what is missing.
+
+A document filed from a registry's answer (``Document.Origin.REGISTRY``) satisfies its item whatever the item's
+minimum page count: the registry's extract is the evidence, and no scan is needed.
+"""
 
 from dataclasses import dataclass, field
 
@@ -12,16 +16,33 @@ class ChecklistLine:
     page_count: int = 0
 
     @property
+    def registry_documents(self) -> list[Document]:
+        return [d for d in self.documents if d.origin == Document.Origin.REGISTRY]
+
+    @property
+    def satisfied_by(self) -> str | None:
+        """``"registry"`` (an answer stands in), ``"documents"`` (enough pages were brought) or None (neither)."""
+        if self.registry_documents:
+            return "registry"
+        if self.page_count >= self.item.min_pages:
+            return "documents"
+        return None
+
+    @property
+    def registry_codes(self) -> list[str]:
+        return sorted({d.registry_code for d in self.registry_documents})
+
+    @property
     def satisfied(self) -> bool:
-        return not self.item.required or self.page_count >= self.item.min_pages
+        return not self.item.required or self.satisfied_by is not None
 
 
 def checklist_for(case: Case, documents: list[Document] | None = None) -> list[ChecklistLine]:
     """One line per checklist item of the case's service. A document counts towards every item that names its
     type. Pass ``documents`` (with ``pages`` prefetched) to avoid queries; otherwise they are loaded."""
-    items = list(case.service_type.checklist.prefetch_related("document_types"))
+    items = _items(case)
     if documents is None:
-        documents = list(case.documents.prefetch_related("pages"))
+        documents = _documents(case)
     lines = []
     for item in items:
         type_ids = {t.pk for t in item.document_types.all()}
@@ -39,4 +60,22 @@ def missing_items(case: Case, documents: list[Document] | None = None) -> list[C
 
 
 def pages_not_ready(case: Case) -> int:
+    if "documents" in getattr(case, "_prefetched_objects_cache", {}):
+        return sum(not page.is_ready for document in case.documents.all() for page in document.pages.all())
     return Page.objects.filter(document__case=case).exclude(status=Page.Status.READY).count()
+
+
+def _items(case: Case) -> list[ChecklistItem]:
+    """The service's checklist, read once per case object (the guards and the page both ask for it)."""
+    cached = getattr(case, "_checklist_items", None)
+    if cached is None or cached[0] != case.service_type_id:
+        cached = (case.service_type_id, list(case.service_type.checklist.prefetch_related("document_types")))
+        case._checklist_items = cached
+    return cached[1]
+
+
+def _documents(case: Case) -> list[Document]:
+    """The case's documents with their pages: the prefetched ones where the caller loaded them."""
+    if "documents" in getattr(case, "_prefetched_objects_cache", {}):
+        return list(case.documents.all())
+    return list(case.documents.prefetch_related("pages"))

@@ -1,8 +1,4 @@
-"""The case lifecycle as data (DESIGN.md §5) and the primitive every transition service is built from.
-
-Each office implements its transitions as one service function (frontoffice.services, backoffice.services):
-lock the row, return early if already done, check state and role here, change fields, save with
-``update_fields``, write the timeline event — inside one transaction. Nothing else may change ``Case.status``.
+"""The case lifecycle as one table (docs/product.md §5), run by the one executor of ``cases.statemachine``.
 
     draft ──submit──▶ submitted ──claim──▶ in_review ──decide──▶ decided ──hand over──▶ closed
                         ▲    ▲               │  │  └──decide (refusal needing approval)──▶ refusal_pending
@@ -10,17 +6,30 @@ lock the row, return early if already done, check state and role here, change fi
                         └──resubmit── needs_info ◀──request info──┘
     withdraw: draft | submitted | needs_info ──▶ withdrawn
     reject intake: in_review (package not yet accepted) ──▶ intake_rejected (not an intake: never billable)
-"""
 
-from dataclasses import dataclass
+Every precondition is a named guard in ``CASE_RULES``: the holder, the package accepted (or not yet), not one's own
+intake, not the proposer of a refusal, the checklist complete, every page ready. The acts that change no state —
+accepting the package, changing documents, printing the receipt or the notice — are rows of the same table, so
+``available_actions(case, user)`` answers every "may I?" a page, a serializer or the API asks. Each transition
+service (frontoffice.services, backoffice.services) keeps only what is its own: the fields it sets and the input it
+validates, passed to ``CASES.execute`` as its ``change``.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
 from cases.access import access_for
-from cases.exceptions import NotPermitted, TransitionNotAllowed
+from cases.checklist import missing_items, pages_not_ready
+from cases.exceptions import (
+    CaseHeldByAnother,
+    ChecklistIncomplete,
+    PackageNotAccepted,
+    PagesNotReady,
+    SeparationOfDuties,
+    TransitionNotAllowed,
+)
 from cases.models import Case, CaseEvent, Membership
+from cases.statemachine import Attempt, Guard, Machine, guard, rule
 
 S = Case.Status
 R = Membership.Role
@@ -41,119 +50,197 @@ class Action(models.TextChoices):
     RETURN_REFUSAL = "return_refusal", _("Refusal returned for review")
     REJECT_INTAKE = "reject_intake", _("Intake rejected")
     HAND_OVER = "hand_over", _("Decision handed to the applicant")
+    # Acts: the table answers "may I?" for them too, but they change no state and most write no timeline row.
+    EDIT_DOCUMENTS = "edit_documents", _("Change the documents")
+    PRINT_RECEIPT = "print_receipt", _("Print the receipt")
+    PRINT_NOTICE = "print_notice", _("Print the decision notice")
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-
-
-def _t(sources, target, roles) -> Transition:
-    return Transition(frozenset(sources), target, frozenset(roles))
-
-
+# Documents may be added or changed only while the package is with the front office.
+EDITABLE = frozenset({S.DRAFT, S.NEEDS_INFO})
 BACK = (R.SPECIALIST, R.HEAD)
+FRONT = (R.CLERK, R.SUPERVISOR)
 
-ALLOWED_TRANSITIONS: dict[str, Transition] = {
-    Action.SUBMIT: _t({S.DRAFT}, S.SUBMITTED, {R.CLERK}),
-    Action.WITHDRAW: _t({S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}, S.WITHDRAWN, {R.CLERK}),
-    Action.CLAIM: _t({S.SUBMITTED}, S.IN_REVIEW, BACK),
-    Action.RELEASE: _t({S.IN_REVIEW}, S.SUBMITTED, BACK),
+
+# --- Guards -------------------------------------------------------------------------------------------------------
+
+
+def _holder_error(a: Attempt) -> CaseHeldByAnother:
+    if a.obj.assignee_id is None:
+        return CaseHeldByAnother(_("Take the case first: only the specialist holding it can do this."))
+    return CaseHeldByAnother()
+
+
+holder = Guard(
+    "holder", holds=lambda a: a.obj.assignee_id is not None and a.obj.assignee_id == a.by_id, error=_holder_error
+)
+
+
+@guard("holder_or_head", CaseHeldByAnother)
+def holder_or_head(a: Attempt) -> bool:
+    return a.obj.assignee_id == a.by_id or R.HEAD in a.roles
+
+
+@guard("not_own_intake", SeparationOfDuties, _("You opened this case at a front office; someone else must review it."))
+def not_own_intake(a: Attempt) -> bool:
+    return a.obj.created_by_id != a.by_id
+
+
+@guard("not_proposer", SeparationOfDuties, _("You proposed this refusal; another head must approve it."))
+def not_proposer(a: Attempt) -> bool:
+    return a.obj.decided_by_id != a.by_id
+
+
+@guard("accepted", PackageNotAccepted)
+def accepted(a: Attempt) -> bool:
+    return a.obj.accepted_at is not None
+
+
+@guard(
+    "not_accepted",
+    TransitionNotAllowed,
+    _("The package was already accepted as a valid intake; decide on it instead."),
+)
+def not_accepted(a: Attempt) -> bool:
+    return a.obj.accepted_at is None
+
+
+def _checklist_error(a: Attempt) -> ChecklistIncomplete:
+    missing = missing_items(a.obj)
+    return ChecklistIncomplete(
+        _("The package is incomplete. Missing: %(items)s.") % {"items": "; ".join(i.title for i in missing)},
+        missing=[i.pk for i in missing],
+    )
+
+
+checklist_complete = Guard("checklist_complete", holds=lambda a: not missing_items(a.obj), error=_checklist_error)
+
+
+@guard("pages_ready", PagesNotReady)
+def pages_ready(a: Attempt) -> bool:
+    return not pages_not_ready(a.obj)
+
+
+@guard("submitted_once", TransitionNotAllowed, _("The receipt is issued once the package is submitted."))
+def submitted_once(a: Attempt) -> bool:
+    return a.obj.first_submitted_at is not None
+
+
+def _no_decision_yet() -> TransitionNotAllowed:
+    return TransitionNotAllowed(_("There is no decision to print yet."))
+
+
+def _decision_target(a: Attempt) -> str:
+    """A refusal on a service that needs four eyes waits for the head; everything else is decided."""
+    refusal = a.params.get("decision") == Case.Decision.REFUSED
+    return S.REFUSAL_PENDING if refusal and a.obj.service_type.refusal_needs_approval else S.DECIDED
+
+
+# --- The table ----------------------------------------------------------------------------------------------------
+
+CASE_RULES = (
+    rule(Action.SUBMIT, {S.DRAFT}, {R.CLERK}, S.SUBMITTED, guards=(checklist_complete, pages_ready)),
+    rule(Action.WITHDRAW, {S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}, {R.CLERK}, S.WITHDRAWN),
+    rule(
+        Action.CLAIM,
+        {S.SUBMITTED},
+        BACK,
+        S.IN_REVIEW,
+        guards=(not_own_intake,),
+        done=lambda a: a.obj.status == S.IN_REVIEW and a.obj.assignee_id == a.by_id,
+        state_errors={S.IN_REVIEW: CaseHeldByAnother},
+    ),
+    rule(Action.RELEASE, {S.IN_REVIEW}, BACK, S.SUBMITTED, guards=(holder_or_head,)),
     # The head assigns waiting cases (bulk assignment) and moves cases between specialists.
-    Action.REASSIGN: _t({S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, {R.HEAD}),
-    Action.ACCEPT: _t({S.IN_REVIEW}, S.IN_REVIEW, BACK),
-    Action.REQUEST_INFO: _t({S.IN_REVIEW}, S.NEEDS_INFO, BACK),
-    Action.RESUBMIT: _t({S.NEEDS_INFO}, S.SUBMITTED, {R.CLERK}),
-    # A refusal on a service that needs four eyes goes to REFUSAL_PENDING instead (see backoffice.services).
-    Action.DECIDE: _t({S.IN_REVIEW}, S.DECIDED, BACK),
-    Action.APPROVE_REFUSAL: _t({S.REFUSAL_PENDING}, S.DECIDED, {R.HEAD}),
-    Action.RETURN_REFUSAL: _t({S.REFUSAL_PENDING}, S.IN_REVIEW, {R.HEAD}),
-    Action.REJECT_INTAKE: _t({S.IN_REVIEW}, S.INTAKE_REJECTED, BACK),
-    Action.HAND_OVER: _t({S.DECIDED}, S.CLOSED, {R.CLERK}),
-}
+    rule(
+        Action.REASSIGN,
+        {S.SUBMITTED, S.IN_REVIEW},
+        {R.HEAD},
+        S.IN_REVIEW,
+        done=lambda a: (
+            a.obj.status == S.IN_REVIEW and "to" in a.params and a.obj.assignee_id == getattr(a.params["to"], "pk", 0)
+        ),
+    ),
+    # Accepted once, ever: a package accepted before a request for information is not accepted (nor paid) again —
+    # for its holder that is a quiet repeat; anyone else is refused by the guards as usual.
+    rule(
+        Action.ACCEPT,
+        {S.IN_REVIEW},
+        BACK,
+        guards=(holder,),
+        done=lambda a: a.obj.accepted_at is not None and a.obj.assignee_id == a.by_id,
+    ),
+    rule(Action.REQUEST_INFO, {S.IN_REVIEW}, BACK, S.NEEDS_INFO, guards=(holder,)),
+    rule(Action.RESUBMIT, {S.NEEDS_INFO}, {R.CLERK}, S.SUBMITTED, guards=(checklist_complete, pages_ready)),
+    rule(
+        Action.DECIDE,
+        {S.IN_REVIEW},
+        BACK,
+        resolve=_decision_target,
+        targets=frozenset({S.DECIDED, S.REFUSAL_PENDING}),
+        guards=(holder, not_own_intake, accepted),
+    ),
+    rule(
+        Action.APPROVE_REFUSAL,
+        {S.REFUSAL_PENDING},
+        {R.HEAD},
+        S.DECIDED,
+        guards=(not_proposer, not_own_intake),
+        done=lambda a: a.obj.status == S.DECIDED and a.obj.decision_approved_by_id == a.by_id,
+    ),
+    rule(Action.RETURN_REFUSAL, {S.REFUSAL_PENDING}, {R.HEAD}, S.IN_REVIEW),
+    rule(Action.REJECT_INTAKE, {S.IN_REVIEW}, BACK, S.INTAKE_REJECTED, guards=(holder, not_accepted)),
+    rule(Action.HAND_OVER, {S.DECIDED}, {R.CLERK}, S.CLOSED),
+    rule(Action.EDIT_DOCUMENTS, EDITABLE, {R.CLERK}, records=False),
+    rule(Action.PRINT_RECEIPT, set(S.values) - {S.DRAFT}, FRONT + BACK, guards=(submitted_once,), records=False),
+    # A decided or closed case always has its decision (a database constraint), so the state is the whole rule.
+    rule(
+        Action.PRINT_NOTICE,
+        {S.DECIDED, S.CLOSED},
+        FRONT + BACK,
+        records=False,
+        state_errors={s: _no_decision_yet for s in S.values if s not in (S.DECIDED, S.CLOSED)},
+    ),
+)
+
+
+def _roles_for_case(case: Case, user) -> frozenset[str]:
+    return access_for(user).roles_for_case(case)
+
+
+def _action_label(action: str) -> str:
+    return Action(action).label if action in Action.values else action
+
+
+CASES = Machine(
+    name="case",
+    model=Case,
+    rules=CASE_RULES,
+    roles_of=_roles_for_case,
+    history=CaseEvent,
+    owner_field="case",
+    touch=("updated_at",),
+    select_related=("service_type",),
+    action_label=_action_label,
+)
+ALLOWED_TRANSITIONS = {action: r for action, r in CASES.rules.items() if r.is_transition}
 
 
 def lock_case(case: Case | int) -> Case:
     """Re-read the case under ``SELECT … FOR UPDATE``. Call inside ``transaction.atomic``."""
-    pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related("service_type").get(pk=pk)
-
-
-def authorize(case: Case, action: str, by) -> frozenset[str]:
-    """The roles ``by`` holds for this case that allow ``action``; ``NotPermitted`` if none."""
-    held = access_for(by).roles_for_case(case) & ALLOWED_TRANSITIONS[action].roles
-    if not held:
-        raise NotPermitted(action=action)
-    return held
-
-
-def ensure_state(case: Case, action: str) -> Transition:
-    transition = ALLOWED_TRANSITIONS[action]
-    if case.status not in transition.sources:
-        raise TransitionNotAllowed(
-            _("Not possible while the case is “%(status)s”: %(action)s.")
-            % {"status": case.get_status_display(), "action": Action(action).label},
-            action=action,
-            status=case.status,
-        )
-    return transition
-
-
-def check(case: Case, action: str, by) -> frozenset[str]:
-    """State, then role: the two questions every transition asks first."""
-    ensure_state(case, action)
-    return authorize(case, action, by)
-
-
-def apply(
-    case: Case,
-    action: str,
-    *,
-    by,
-    to: str | None = None,
-    note: str = "",
-    data: dict | None = None,
-    fields: tuple[str, ...] = (),
-) -> CaseEvent:
-    """Move ``case`` to ``to`` (default: the table's target), save the changed ``fields`` and write the event.
-
-    Precondition: the caller holds the row lock and has called ``check``.
-    """
-    from_status = case.status
-    case.status = to or ALLOWED_TRANSITIONS[action].target
-    case.updated_at = clock.now()
-    case.save(update_fields=["status", "updated_at", *fields])
-    return CaseEvent.objects.create(
-        case=case,
-        at=case.updated_at,
-        actor=by,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        note=note,
-        data=data or {},
-    )
+    return CASES.lock(case)
 
 
 def record(case: Case, action: str, *, by, note: str = "", data: dict | None = None) -> CaseEvent:
-    """A timeline entry that does not change the status (opening, accepting the package)."""
-    return CaseEvent.objects.create(
-        case=case,
-        at=clock.now(),
-        actor=by,
-        action=action,
-        from_status=case.status,
-        to_status=case.status,
-        note=note,
-        data=data or {},
-    )
+    """A timeline entry that is not a change of state (a case opened)."""
+    return CASES.record(case, action, by=by, note=note, data=data)
 
 
 def available_actions(case: Case, user) -> frozenset[str]:
-    """Actions the state and the user's roles allow now (for showing buttons; services check again)."""
-    roles = access_for(user).roles_for_case(case)
-    return frozenset(
-        action for action, t in ALLOWED_TRANSITIONS.items() if case.status in t.sources and roles & t.roles
-    )
+    """Everything ``user`` may do with ``case`` now, by the same table and guards the executor runs."""
+    return CASES.available_actions(case, user)
+
+
+def package_complete(case: Case) -> bool:
+    """The submit rule's guards: every checklist item satisfied and every page ready."""
+    return CASES.guards_hold(case, Action.SUBMIT)

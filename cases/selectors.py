@@ -1,4 +1,4 @@
-"""Reads, always scoped to what the user may see (DESIGN.md §2). Anything outside the scope is a 404.
+"""Reads, always scoped to what the user may see (docs/product.md §2). Anything outside the scope is a 404.
 
 A front-office user (clerk, supervisor) sees the cases of their community; a back-office user the cases routed
 to their back office once submitted; ministry staff see no case, applicant or document at all.

@@ -1,4 +1,4 @@
-"""Ukrainian identifiers: pure functions and Django validators (DESIGN.md §4, §2).
+"""Ukrainian identifiers: pure functions and Django validators (docs/product.md §4, §2).
 
 Messages are translatable; every validator raises ``ValidationError`` with a ``code`` so the API can return it.
 """

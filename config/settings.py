@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontoffice",
     "backoffice",
     "payments",
+    "registries",
     "demo",
 ]
 
@@ -267,6 +268,32 @@ CELERY_BEAT_SCHEDULE["poll-scan-inboxes"] = {
 }
 CELERY_BEAT_SCHEDULE["resume-scan-batches"] = {"task": "frontoffice.resume_scan_batches", "schedule": 300.0}
 
+# --- Registries through the exchange gateway (registries/; docs/registries.md) -----------------------------------
+# The stand-in (gateway/) is mounted under /_gateway/ in DEBUG, or when switched on explicitly: its fixture API lets
+# anyone write registry facts, so it is never there in production by accident.
+REGISTRY_GATEWAY_STANDIN = env_bool("REGISTRY_GATEWAY_STANDIN", DEBUG)
+REGISTRY_GATEWAY_STORE = env("REGISTRY_GATEWAY_STORE", str(VAR_DIR / "gateway.sqlite3"))  # the stand-in's own file
+# Our security server. Empty: every query fails loudly as not_configured (and papers are asked for).
+REGISTRY_GATEWAY_URL = env(
+    "REGISTRY_GATEWAY_URL", f"http://127.0.0.1:{env('PORT', '8000')}/_gateway" if REGISTRY_GATEWAY_STANDIN else ""
+)
+REGISTRY_HEADER_DIALECT = env("REGISTRY_HEADER_DIALECT", "trembita")  # trembita (Uxp-*) | xroad (X-Road-*)
+REGISTRY_CLIENT_ID = env("REGISTRY_CLIENT_ID", "SEVDEIR-TEST/GOV/37567866/hromada-intake")
+REGISTRY_CLIENT_CERT = env("REGISTRY_CLIENT_CERT")  # PEM, mutual TLS with our security server
+REGISTRY_CLIENT_KEY = env("REGISTRY_CLIENT_KEY")
+REGISTRY_CA_BUNDLE = env("REGISTRY_CA_BUNDLE")  # the CA the security server's certificate chains to
+REGISTRY_CONNECT_TIMEOUT = float(env("REGISTRY_CONNECT_TIMEOUT", "3"))
+REGISTRY_READ_TIMEOUT = float(env("REGISTRY_READ_TIMEOUT", "10"))
+REGISTRY_MAX_ANSWER_BYTES = env_int("REGISTRY_MAX_ANSWER_BYTES", 256 * 1024)
+REGISTRY_MAX_ATTEMPTS = env_int("REGISTRY_MAX_ATTEMPTS", 4)
+REGISTRY_RETRY_BACKOFF_SECONDS = env_int("REGISTRY_RETRY_BACKOFF_SECONDS", 30)  # doubled on every attempt
+# A query "sent" this long without an outcome belonged to a worker that died: the sweeper sends it again.
+REGISTRY_STALE_SECONDS = env_int("REGISTRY_STALE_SECONDS", 120)
+# A queued query whose time has come is left this long for its own nudge before the sweeper sends one.
+REGISTRY_NUDGE_GRACE_SECONDS = env_int("REGISTRY_NUDGE_GRACE_SECONDS", 30)
+REGISTRY_HEALTH_WINDOW_MINUTES = env_int("REGISTRY_HEALTH_WINDOW_MINUTES", 30)
+CELERY_BEAT_SCHEDULE["registries-sweep"] = {"task": "registries.sweep", "schedule": 60.0}
+
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous client is told 401 with "WWW-Authenticate: Token" rather than a bare 403.
@@ -304,6 +331,8 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "cases.models.Page.Status",
         "ScanBatchStatusEnum": "frontoffice.models.ScanBatch.Status",
         "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
+        "RegistryQueryStatusEnum": "registries.models.RegistryQuery.Status",
+        "RegistryHealthStatusEnum": ["up", "degraded", "down", "unknown"],
     },
 }
 
@@ -346,12 +375,14 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},  # one line per task is noise; failures still show
         "kombu.connection": {"level": "ERROR"},
-        "axes": {"level": "WARNING"},  # lockouts are logged (user names masked); start-up chatter is not
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # its request lines carry the query string: an RNOKPP
+        "httpcore": {"level": "WARNING"},  # lockouts are logged (user names masked); start-up chatter is not
     },
 }
 
 # --- Product rules that are configuration, not code ---------------------------------------------------------------
-# Working days the front office has to pass a package on (DESIGN.md §5).
+# Working days the front office has to pass a package on (docs/product.md §5).
 FRONT_OFFICE_SUBMIT_WORKING_DAYS = env_int("FRONT_OFFICE_SUBMIT_WORKING_DAYS", 3)
 # Cases due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 2)

@@ -17,12 +17,20 @@ urlpatterns = [
     path("front/", include("frontoffice.urls")),
     path("back/", include("backoffice.urls")),
     path("payments/", include("payments.urls")),
+    path("registries/", include("registries.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]
+
+if settings.REGISTRY_GATEWAY_STANDIN:
+    # The exchange gateway stand-in on the same port (the embedded default; docs/registries.md). Never in production
+    # unless REGISTRY_GATEWAY_STANDIN=1: its fixture API would let anyone write registry facts.
+    from gateway.django_mount import view as gateway_view
+
+    urlpatterns += [path("_gateway/", gateway_view), path("_gateway/<path:rest>", gateway_view)]
 
 handler404 = "cases.views.not_found"
 handler500 = "cases.views.server_error"

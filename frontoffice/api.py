@@ -23,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
-from cases.exceptions import TransitionNotAllowed
 from cases.files import PDF, file_response
+from cases.lifecycle import CASES, Action
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
 from cases.services import idempotency_key_clean
@@ -172,7 +172,7 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def _detail(self, pk) -> Response:
         case = selectors.case_detail_for_api(user=self.request.user).get(pk=pk)
-        return Response(FrontCaseDetailSerializer(case).data)
+        return Response(FrontCaseDetailSerializer(case, context={"request": self.request}).data)
 
     @extend_schema(
         summary="Open a draft case",
@@ -287,16 +287,14 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
     def receipt(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
-        if case.first_submitted_at is None:
-            raise TransitionNotAllowed(_("The receipt is issued once the package is submitted."))
+        CASES.require(case, Action.PRINT_RECEIPT, by=request.user)
         return file_response(content_type=PDF, content=pdf.receipt_pdf(case), filename=f"receipt-{case.number}.pdf")
 
     @extend_schema(summary="The decision notice (PDF)", responses=PDF_RESPONSE)
     @action(detail=True, methods=["get"], url_path="decision-notice", renderer_classes=[JSONRenderer, PDFRenderer])
     def decision_notice(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
-        if not case.decision or case.status not in ("decided", "closed"):
-            raise TransitionNotAllowed(_("There is no decision to print yet."))
+        CASES.require(case, Action.PRINT_NOTICE, by=request.user)
         return file_response(
             content_type=PDF, content=pdf.decision_notice_pdf(case), filename=f"decision-{case.number}.pdf"
         )

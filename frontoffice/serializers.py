@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer, CaseSerializer
 from cases.checklist import checklist_for
+from cases.lifecycle import package_complete
 from cases.models import Case
 
 
@@ -52,6 +53,11 @@ class ChecklistLineSerializer(serializers.Serializer):
     required = serializers.BooleanField(source="item.required")
     page_count = serializers.IntegerField()
     satisfied = serializers.BooleanField()
+    satisfied_by = serializers.ChoiceField(
+        choices=["registry", "documents"],
+        allow_null=True,
+        help_text="registry: a registry's answer stands in for the papers; documents: enough pages were brought.",
+    )
 
     def get_document_types(self, line) -> list[str]:
         return [t.code for t in line.item.document_types.all()]
@@ -74,15 +80,11 @@ class FrontCaseDetailSerializer(CaseDetailSerializer):
             case._checklist_lines = checklist_for(case, list(case.documents.all()))
         return case._checklist_lines
 
-    @staticmethod
-    def _all_ready(case: Case) -> bool:
-        return all(p.status == "ready" for d in case.documents.all() for p in d.pages.all())
-
     def get_checklist(self, case: Case) -> list[dict]:
         return ChecklistLineSerializer(self._lines(case), many=True).data
 
     def get_ready_to_submit(self, case: Case) -> bool:
-        return all(line.satisfied for line in self._lines(case)) and self._all_ready(case)
+        return package_complete(case)
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ state or the role does not allow it. Background work is enqueued only after the 
 import contextlib
 import io
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -21,28 +22,26 @@ from django.utils.translation import gettext as _
 
 from cases import clock, deadlines, lifecycle
 from cases.access import access_for
-from cases.checklist import missing_items, pages_not_ready
 from cases.exceptions import (
-    ChecklistIncomplete,
+    DomainError,
     DuplicateFile,
     DuplicateOpenCase,
     FileRejected,
     InvalidInput,
     NotPermitted,
-    PagesNotReady,
     TransitionNotAllowed,
 )
-from cases.lifecycle import Action
+from cases.lifecycle import CASES, Action
 from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
+from cases.pages import PAGES, PageAction, lease, page_claim
 from cases.queue import enqueue_on_commit, send
 from cases.services import case_number_next, idempotency_remember, idempotent_case
+from cases.statemachine import Change
 from frontoffice import processing
 
 logger = logging.getLogger(__name__)
 
 S = Case.Status
-# Documents may be added or changed only while the package is with the front office.
-EDITABLE_STATUSES = (S.DRAFT, S.NEEDS_INFO)
 
 
 def _require_clerk_of(front_office: FrontOffice, by) -> None:
@@ -50,14 +49,11 @@ def _require_clerk_of(front_office: FrontOffice, by) -> None:
         raise NotPermitted(_("Only a clerk of this front office can do this."))
 
 
-def _require_editable(case: Case, by) -> None:
-    if case.status not in EDITABLE_STATUSES:
-        raise TransitionNotAllowed(
-            _("Documents can be changed only while the case is a draft or waits for information (now: %(status)s).")
-            % {"status": case.get_status_display()}
-        )
-    if case.community_id not in access_for(by).clerk_community_ids:
-        raise NotPermitted(_("Only a clerk of the case's community can change its documents."))
+def _lock_editable(case: Case | int, by) -> Case:
+    """Lock the case and check that ``by`` may change its documents now (the table's EDIT_DOCUMENTS act)."""
+    case = lifecycle.lock_case(case)
+    CASES.require(case, Action.EDIT_DOCUMENTS, by=by)
+    return case
 
 
 # --- Applicants ---------------------------------------------------------------------------------------------------
@@ -154,8 +150,7 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
     saved: list[str] = []
     try:
         with transaction.atomic():
-            case = lifecycle.lock_case(case)
-            _require_editable(case, by)
+            case = _lock_editable(case, by)
             already = dict(SourceFile.objects.filter(case=case, sha256__in=seen).values_list("sha256", "original_name"))
             for f, info in zip(files, inspected, strict=True):
                 if info.sha256 in already:
@@ -207,15 +202,15 @@ def _store_ready_page(page: Page, f: File, ready: processing.Ready) -> list[str]
     f.seek(0)
     image_name = default_storage.save(image_path, f)
     thumb_name = default_storage.save(thumb_path, ContentFile(ready.thumbnail))
-    Page.objects.filter(pk=page.pk).update(
-        status=Page.Status.READY,
-        image=image_name,
-        thumbnail=thumb_name,
-        width=ready.width,
-        height=ready.height,
-        attempts=1,
-        processed_at=clock.now(),
-    )
+
+    def change(a) -> Change:
+        page = a.obj
+        page.image, page.thumbnail, page.width, page.height = image_name, thumb_name, ready.width, ready.height
+        page.attempts, page.processed_at = 1, clock.now()
+        return Change(fields=("image", "thumbnail", "width", "height", "attempts", "processed_at"))
+
+    # The page was created in this transaction: nobody else can see it, so it needs no lock of its own.
+    PAGES.execute(page, PageAction.ADOPT, by=None, change=change, locked=True)
     return [image_name, thumb_name]
 
 
@@ -231,62 +226,76 @@ def _replace(name: str, content: bytes) -> str:
     return default_storage.save(name, ContentFile(content))
 
 
-def page_process(*, page_id: int) -> Page | None:
-    """Derive the page image and thumbnail. Idempotent: a ready page, or a page that no longer exists, is left
-    alone. Failures are recorded on the page with a reason the clerk can read."""
-    page = Page.objects.select_related("source", "document").filter(pk=page_id).first()
-    if page is None or page.status == Page.Status.READY:
-        return page
+def page_process(*, page_id: int, token: str = "") -> Page | None:
+    """Derive the page image and thumbnail, once. The page is claimed first (a compare-and-set under its row
+    lock): a page that is ready, gone, or claimed by another delivery is left alone. Failures are recorded on the
+    page with a reason the clerk can read. ``token`` names this delivery (the task's id)."""
+    token = token or uuid.uuid4().hex
+    try:
+        page = page_claim(page_id, token=token)
+    except (Page.DoesNotExist, DomainError):
+        return Page.objects.filter(pk=page_id).first()
     try:
         with default_storage.open(page.source.file.name, "rb") as f:
             derived = processing.process(f, page.source.content_type, page.source_index, rotation=page.rotation)
     except Exception as e:  # any decoder failure becomes a readable reason, never a crash loop
-        logger.warning("page %s failed: %s", page_id, type(e).__name__)
-        Page.objects.filter(pk=page_id).update(
-            status=Page.Status.FAILED,
-            failure_reason=_("The page could not be read from the file."),
-            attempts=page.attempts + 1,
-        )
-        return page
+        error = type(e).__name__
+        logger.warning("page %s failed: %s", page_id, error)
+
+        def failed(a) -> Change:
+            a.obj.failure_reason = _("The page could not be read from the file.")
+            return Change(fields=("failure_reason",), note=error)
+
+        return _finish(page_id, PageAction.FAIL, token, failed)
     image_path, thumb_path = _page_paths(page)
     image_name = _replace(image_path, derived.image)
     thumb_name = _replace(thumb_path, derived.thumbnail)
-    Page.objects.filter(pk=page_id).update(
-        status=Page.Status.READY,
-        failure_reason="",
-        image=image_name,
-        thumbnail=thumb_name,
-        width=derived.width,
-        height=derived.height,
-        attempts=page.attempts + 1,
-        processed_at=clock.now(),
-    )
-    page.status, page.failure_reason, page.attempts = Page.Status.READY, "", page.attempts + 1
-    page.image, page.thumbnail, page.width, page.height = image_name, thumb_name, derived.width, derived.height
-    return page
+
+    def ready(a) -> Change:
+        page = a.obj
+        page.failure_reason, page.processed_at = "", clock.now()
+        page.image, page.thumbnail, page.width, page.height = image_name, thumb_name, derived.width, derived.height
+        return Change(fields=("failure_reason", "image", "thumbnail", "width", "height", "processed_at"))
+
+    return _finish(page_id, PageAction.FINISH, token, ready)
+
+
+def _finish(page_id: int, action: str, token: str, change) -> Page | None:
+    """Record the outcome if this delivery still holds the claim (the clerk may have turned the page meanwhile:
+    then its new task does the work again and this result is dropped)."""
+    try:
+        return PAGES.execute(page_id, action, by=None, params={"token": token}, change=change).obj
+    except (Page.DoesNotExist, DomainError):
+        return Page.objects.filter(pk=page_id).first()
 
 
 @transaction.atomic
 def page_retry(*, page: Page, by) -> Page:
-    case = lifecycle.lock_case(page.document.case_id)
-    _require_editable(case, by)
-    Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, failure_reason="", queued_at=clock.now())
+    _lock_editable(page.document.case_id, by)
+
+    def change(a) -> Change:
+        a.obj.failure_reason, a.obj.queued_at, a.obj.claim_token = "", clock.now(), ""
+        return Change(fields=("failure_reason", "queued_at", "claim_token"))
+
+    page = PAGES.execute(page, PageAction.RETRY, by=by, change=change).obj
     _enqueue_pages([page.pk])
-    page.refresh_from_db()
     return page
 
 
 @transaction.atomic
 def page_rotate(*, page: Page, by, degrees: int = 90) -> Page:
     """Turn a page clockwise; its image and thumbnail are derived again."""
-    case = lifecycle.lock_case(page.document.case_id)
-    _require_editable(case, by)
+    _lock_editable(page.document.case_id, by)
     if degrees % 90:
         raise FileRejected(_("Pages turn by quarter turns only."))
-    page.rotation = (page.rotation + degrees) % 360
-    page.status = Page.Status.PENDING
-    page.queued_at = clock.now()
-    page.save(update_fields=["rotation", "status", "queued_at"])
+
+    def change(a) -> Change:
+        page = a.obj
+        page.rotation = (page.rotation + degrees) % 360
+        page.queued_at, page.claim_token, page.failure_reason = clock.now(), "", ""
+        return Change(fields=("rotation", "queued_at", "claim_token", "failure_reason"), data={"degrees": degrees})
+
+    page = PAGES.execute(page, PageAction.ROTATE, by=by, change=change).obj
     _enqueue_pages([page.pk])
     return page
 
@@ -294,8 +303,7 @@ def page_rotate(*, page: Page, by, degrees: int = 90) -> Page:
 @transaction.atomic
 def page_delete(*, page: Page, by) -> None:
     """Remove a page; its document goes too when it was the last page. Files go after the commit."""
-    case = lifecycle.lock_case(page.document.case_id)
-    _require_editable(case, by)
+    _lock_editable(page.document.case_id, by)
     document, source = page.document, page.source
     names = [n for n in (page.image.name, page.thumbnail.name) if n]
     page.delete()
@@ -310,8 +318,7 @@ def page_delete(*, page: Page, by) -> None:
 @transaction.atomic
 def page_move(*, page: Page, by, position: int) -> None:
     """Put a page at ``position`` (1-based) within its document, shifting the others."""
-    case = lifecycle.lock_case(page.document.case_id)
-    _require_editable(case, by)
+    _lock_editable(page.document.case_id, by)
     pages = list(page.document.pages.order_by("position", "pk"))
     pages.remove(next(p for p in pages if p.pk == page.pk))
     pages.insert(max(0, min(position - 1, len(pages))), page)
@@ -323,25 +330,13 @@ def page_move(*, page: Page, by, position: int) -> None:
 
 @transaction.atomic
 def document_set_type(*, document: Document, document_type: DocumentType, by) -> Document:
-    case = lifecycle.lock_case(document.case_id)
-    _require_editable(case, by)
+    _lock_editable(document.case_id, by)
     document.document_type = document_type
     document.save(update_fields=["document_type"])
     return document
 
 
 # --- Transitions --------------------------------------------------------------------------------------------------
-
-
-def _require_complete(case: Case) -> None:
-    missing = missing_items(case)
-    if missing:
-        raise ChecklistIncomplete(
-            _("The package is incomplete. Missing: %(items)s.") % {"items": "; ".join(i.title for i in missing)},
-            missing=[i.pk for i in missing],
-        )
-    if pages_not_ready(case):
-        raise PagesNotReady()
 
 
 def _enqueue_package_pdf(case: Case) -> None:
@@ -362,20 +357,17 @@ def case_submit(*, case: Case, by, idempotency_key: str | None = None) -> Case:
     """Pass the package to the back office's queue. Repeating it (same key, or a double click) changes nothing."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.SUBMIT)) is not None:
         return _same_case(earlier, case)
-    case = lifecycle.lock_case(case)
-    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
-    lifecycle.authorize(case, Action.SUBMIT, by)
-    if case.status == S.SUBMITTED:
-        return case
-    lifecycle.check(case, Action.SUBMIT, by)
-    _require_complete(case)
-    now = clock.now()
-    case.submitted_at = case.first_submitted_at = now
-    case.due_date = deadlines.decision_due(case.service_type, clock.today())
-    lifecycle.apply(case, Action.SUBMIT, by=by, fields=("submitted_at", "first_submitted_at", "due_date"))
-    idempotency_remember(user=by, key=idempotency_key, action=Action.SUBMIT, case=case)
-    _enqueue_package_pdf(case)
-    return case
+
+    def change(a) -> Change:
+        a.obj.submitted_at = a.obj.first_submitted_at = clock.now()
+        a.obj.due_date = deadlines.decision_due(a.obj.service_type, clock.today())
+        return Change(fields=("submitted_at", "first_submitted_at", "due_date"))
+
+    outcome = CASES.execute(case, Action.SUBMIT, by=by, change=change)
+    if not outcome.repeated:
+        idempotency_remember(user=by, key=idempotency_key, action=Action.SUBMIT, case=outcome.obj)
+        _enqueue_package_pdf(outcome.obj)
+    return outcome.obj
 
 
 @transaction.atomic
@@ -383,58 +375,48 @@ def case_resubmit(*, case: Case, by, note: str = "", idempotency_key: str | None
     """Answer the back office's request: the case returns to the queue; the decision clock resumes."""
     if (earlier := idempotent_case(user=by, key=idempotency_key, action=Action.RESUBMIT)) is not None:
         return _same_case(earlier, case)
-    case = lifecycle.lock_case(case)
-    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
-    lifecycle.authorize(case, Action.RESUBMIT, by)
-    if case.status == S.SUBMITTED:
-        return case
-    lifecycle.check(case, Action.RESUBMIT, by)
-    _require_complete(case)
-    now = clock.now()
-    fields = ["submitted_at", "assignee", "clock_paused_at"]
-    if case.clock_paused_at and case.due_date:
-        case.due_date = deadlines.extend_for_pause(
-            case.service_type, case.due_date, timezone.localdate(case.clock_paused_at), clock.today()
-        )
-        fields.append("due_date")
-    case.submitted_at = now
-    case.assignee = None
-    case.clock_paused_at = None
-    case.info_requests.filter(answered_at__isnull=True).update(answered_at=now)
-    lifecycle.apply(case, Action.RESUBMIT, by=by, note=note, fields=tuple(fields))
-    idempotency_remember(user=by, key=idempotency_key, action=Action.RESUBMIT, case=case)
-    _enqueue_package_pdf(case)
-    return case
+
+    def change(a) -> Change:
+        case, now = a.obj, clock.now()
+        fields = ["submitted_at", "assignee", "clock_paused_at"]
+        if case.clock_paused_at and case.due_date:
+            case.due_date = deadlines.extend_for_pause(
+                case.service_type, case.due_date, timezone.localdate(case.clock_paused_at), clock.today()
+            )
+            fields.append("due_date")
+        case.submitted_at = now
+        case.assignee = None
+        case.clock_paused_at = None
+        case.info_requests.filter(answered_at__isnull=True).update(answered_at=now)
+        return Change(fields=tuple(fields), note=note)
+
+    outcome = CASES.execute(case, Action.RESUBMIT, by=by, change=change)
+    if not outcome.repeated:
+        idempotency_remember(user=by, key=idempotency_key, action=Action.RESUBMIT, case=outcome.obj)
+        _enqueue_package_pdf(outcome.obj)
+    return outcome.obj
 
 
-@transaction.atomic
 def case_withdraw(*, case: Case, by, reason: str) -> Case:
     """The applicant withdraws the application (from draft, the queue, or while information is awaited)."""
-    case = lifecycle.lock_case(case)
-    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
-    lifecycle.authorize(case, Action.WITHDRAW, by)
-    if case.status == S.WITHDRAWN:
-        return case
-    lifecycle.check(case, Action.WITHDRAW, by)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
-    case.assignee = None
-    lifecycle.apply(case, Action.WITHDRAW, by=by, note=reason.strip(), fields=("assignee",))
-    return case
+
+    def change(a) -> Change:
+        if not reason.strip():
+            raise ValidationError({"reason": _("Say why the application is withdrawn.")})
+        a.obj.assignee = None
+        return Change(fields=("assignee",), note=reason.strip())
+
+    return CASES.execute(case, Action.WITHDRAW, by=by, change=change).obj
 
 
-@transaction.atomic
 def case_hand_over(*, case: Case, by) -> Case:
     """The applicant received the decision notice: the case is closed."""
-    case = lifecycle.lock_case(case)
-    # The role first: a repeat is a quiet no-op only for someone who may do this at all.
-    lifecycle.authorize(case, Action.HAND_OVER, by)
-    if case.status == S.CLOSED:
-        return case
-    lifecycle.check(case, Action.HAND_OVER, by)
-    case.closed_at = clock.now()
-    lifecycle.apply(case, Action.HAND_OVER, by=by, fields=("closed_at",))
-    return case
+
+    def change(a) -> Change:
+        a.obj.closed_at = clock.now()
+        return Change(fields=("closed_at",))
+
+    return CASES.execute(case, Action.HAND_OVER, by=by, change=change).obj
 
 
 def case_package_pdf(*, case_id: int) -> str | None:
@@ -474,6 +456,10 @@ def requeue_stale_work(*, older_than_seconds: int | None = None, limit: int = 50
     seconds = settings.STALE_WORK_SECONDS if older_than_seconds is None else older_than_seconds
     now = clock.now()
     stale = now - timedelta(seconds=seconds)
+    abandoned = Page.objects.filter(status=Page.Status.PROCESSING, claimed_at__lt=now - lease())
+    for page_id in abandoned.values_list("pk", flat=True)[:limit]:
+        with contextlib.suppress(DomainError, Page.DoesNotExist):  # finished meanwhile: nothing to take back
+            PAGES.execute(page_id, PageAction.REQUEUE, by=None)
     page_ids = list(
         Page.objects.filter(status=Page.Status.PENDING, queued_at__lt=stale).values_list("pk", flat=True)[:limit]
     )
@@ -482,7 +468,7 @@ def requeue_stale_work(*, older_than_seconds: int | None = None, limit: int = 50
     case_ids = list(
         Case.objects.filter(first_submitted_at__lt=stale, package_pdf="")
         .exclude(status__in=[S.DRAFT, S.WITHDRAWN])
-        .exclude(documents__pages__status__in=[Page.Status.PENDING, Page.Status.FAILED])
+        .exclude(documents__pages__status__in=[Page.Status.PENDING, Page.Status.PROCESSING, Page.Status.FAILED])
         .values_list("pk", flat=True)[:limit]
     )
     sent_cases = [case_id for case_id in case_ids if send(assemble_case_pdf, case_id=case_id)]

@@ -7,7 +7,8 @@ from frontoffice import services
 
 @shared_task(name="frontoffice.process_page", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def process_page(self, page_id: int) -> None:
-    services.page_process(page_id=page_id)
+    # The delivery's id is the claim token: this message redelivered after its worker died may take the page back.
+    services.page_process(page_id=page_id, token=self.request.id or "")
 
 
 @shared_task(name="frontoffice.assemble_case_pdf", bind=True, acks_late=True, reject_on_worker_lost=True)

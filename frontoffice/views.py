@@ -22,8 +22,9 @@ from cases.access import access_for
 from cases.checklist import checklist_for
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.files import PDF, file_response
-from cases.lifecycle import available_actions
-from cases.models import Case, DocumentType, FrontOffice, Page
+from cases.lifecycle import CASES, Action
+from cases.models import Case, DocumentType, FrontOffice
+from cases.pages import PAGES
 from cases.selectors import document_get, page_get
 from cases.services import inbox_mark_read
 from frontoffice import pdf, selectors, services
@@ -207,25 +208,22 @@ def _package_context(request: HttpRequest, case: Case, *, error: str = "") -> di
     documents = list(case.documents.all())
     lines = checklist_for(case, documents)
     pages = [p for d in documents for p in d.pages.all()]
+    for page in pages:
+        page.actions = PAGES.available_actions(page, request.user)
     info_request = selectors.open_info_request(case)
     requested = {item.pk for item in info_request.items.all()} if info_request else set()
-    pending = any(p.status == Page.Status.PENDING for p in pages)
-    editable = (
-        case.status in services.EDITABLE_STATUSES and case.community_id in access_for(request.user).clerk_community_ids
-    )
+    offered = CASES.offered(case, request.user)
     return {
         "case": case,
         "documents": documents,
         "lines": lines,
         "requested": requested,
         "info_request": info_request,
-        "complete": all(line.satisfied for line in lines),
-        "all_ready": all(p.status == Page.Status.READY for p in pages),
-        "failed": sum(p.status == Page.Status.FAILED for p in pages),
-        "pending": pending,
+        "pending": any(p.is_waiting for p in pages),
         "poll_seconds": POLL_SECONDS,
-        "editable": editable,
-        "actions": available_actions(case, request.user),
+        "actions": {action for action, blocked in offered.items() if blocked is None},
+        "blocked": {action: blocked.message for action, blocked in offered.items() if blocked is not None},
+        "submit_blocked": next((offered[a].message for a in (Action.SUBMIT, Action.RESUBMIT) if offered.get(a)), ""),
         "document_types": list(DocumentType.objects.all()),
         "idempotency_key": uuid.uuid4().hex,
         "error": error,
@@ -408,8 +406,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The applicant's receipt: printable PDF with a QR code of the case number."""
     case = selectors.case_page_get(user=request.user, pk=pk)
-    if case.first_submitted_at is None:
-        messages.error(request, _("The receipt is issued once the package is submitted."))
+    if (refused := CASES.why_not(case, Action.PRINT_RECEIPT, request.user)) is not None:
+        messages.error(request, refused.message)
         return redirect("frontoffice:case-detail", pk=pk)
     return _pdf_response(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
 
@@ -418,8 +416,8 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @front_office_required
 def case_decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_page_get(user=request.user, pk=pk)
-    if not case.decision or case.status not in (S.DECIDED, S.CLOSED):
-        messages.error(request, _("There is no decision to print yet."))
+    if (refused := CASES.why_not(case, Action.PRINT_NOTICE, request.user)) is not None:
+        messages.error(request, refused.message)
         return redirect("frontoffice:case-detail", pk=pk)
     return _pdf_response(pdf.decision_notice_pdf(case), f"decision-{case.number}.pdf")
 

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from cases.lifecycle import available_actions
 from cases.models import Applicant, Case, CaseEvent, ChecklistItem, Document, DocumentType, Page, ServiceType
 
 
@@ -152,6 +153,9 @@ class CaseDetailSerializer(CaseSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     events = CaseEventSerializer(many=True, read_only=True)
     refusal_grounds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the requesting user may do with the case now (the lifecycle table's actions and acts)."
+    )
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -161,8 +165,12 @@ class CaseDetailSerializer(CaseSerializer):
             "duplicate_reason",
             "documents",
             "events",
+            "actions",
         ]
         read_only_fields = fields
+
+    def get_actions(self, case) -> list[str]:
+        return sorted(available_actions(case, self.context["request"].user))
 
 
 class ErrorSerializer(serializers.Serializer):

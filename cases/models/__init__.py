@@ -9,7 +9,7 @@ from .case import (
     InfoRequest,
 )
 from .catalog import ChecklistItem, DocumentType, Holiday, RefusalGround, ServiceType
-from .documents import Document, Page, SourceFile
+from .documents import Document, Page, PageEvent, SourceFile
 from .organisation import BackOffice, Community, FrontOffice, Membership, Region, User
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "InfoRequest",
     "Membership",
     "Page",
+    "PageEvent",
     "RefusalGround",
     "Region",
     "ServiceType",

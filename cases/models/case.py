@@ -238,7 +238,7 @@ class InboxMessage(models.Model):
 
 
 class AccessLogEntry(models.Model):
-    """Who looked at which of an applicant's files, and when (DESIGN.md §8; shown to supervisors and heads)."""
+    """Who looked at which of an applicant's files, and when (docs/product.md §8; shown to supervisors and heads)."""
 
     at = models.DateTimeField(default=clock.now)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

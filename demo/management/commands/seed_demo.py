@@ -21,7 +21,17 @@ from PIL import Image, ImageDraw
 from backoffice import services as back
 from cases import clock
 from cases.catalog import load_catalog
-from cases.models import BackOffice, Case, Community, DocumentType, FrontOffice, Membership, Region, ServiceType
+from cases.models import (
+    Applicant,
+    BackOffice,
+    Case,
+    Community,
+    DocumentType,
+    FrontOffice,
+    Membership,
+    Region,
+    ServiceType,
+)
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
 from frontoffice import services as front
 from payments.models import FeeRate, Statement
@@ -34,6 +44,7 @@ from payments.services.statements import (
     statement_issue_month,
     statement_pay,
 )
+from registries.catalog import load_registries
 
 R = Membership.Role
 S = Case.Status
@@ -197,6 +208,7 @@ class Command(BaseCommand):
         else:
             self.generate_cases()
         self.fees()
+        self.registries()
         self.report()
 
     # --- organisation and people ----------------------------------------------------------------------------------
@@ -537,6 +549,91 @@ class Command(BaseCommand):
                 membership = Membership.objects.create(user=user, role=R.SUPERVISOR, community=community)
             supervisors[community.pk] = membership.user
         return supervisors
+
+    # --- registries: the catalogue, and the stand-in's records for every demo person --------------------------------
+
+    def registries(self) -> None:
+        """Load the registries catalogue and, when the gateway stand-in is on, write a record for every demo
+        applicant into its own store directly (in ``make run`` the server is not up yet while this runs), plus a
+        mother with a new-born child's birth record and no case yet: the childbirth walk-through of docs/registries.md.
+        """
+        load_registries()
+        if not settings.REGISTRY_GATEWAY_STANDIN:
+            return
+        from gateway.store import Store
+
+        mother = self.demo_mother()
+        store = Store(settings.REGISTRY_GATEWAY_STORE)
+        katottg = {fo.pk: fo.community.katottg for fo in FrontOffice.objects.select_related("community")}
+        count = 0
+        for person in Applicant.objects.filter(registered_at__community__katottg__in=[c[0] for c in COMMUNITIES]):
+            if not person.rnokpp:
+                continue
+            rng = random.Random(zlib.crc32(person.rnokpp.encode()))
+            record = {
+                "rnokpp": person.rnokpp,
+                "last_name": person.last_name,
+                "first_name": person.first_name,
+                "patronymic": person.patronymic,
+                "birth_date": person.birth_date.isoformat(),
+                "unzr": person.unzr or f"{person.birth_date:%Y%m%d}-{rng.randint(0, 9999):04d}{rng.randint(0, 9)}",
+                "passport": person.passport_number,
+                "address": {
+                    "community_katottg": katottg[person.registered_at_id],
+                    "text": person.address or "м. Вінниця",
+                    "registered_since": f"{max(person.birth_date.year + 18, 2005)}-03-01",
+                },
+                "children": [],
+                "income": [
+                    {
+                        "month": f"{clock.today().year}-{m:02d}",
+                        "amount": f"{rng.randint(4, 25) * 1000}.00",
+                        "source": "tax",
+                    }
+                    for m in range(1, 4)
+                ],
+                "disability": {"group": rng.choice(["I", "II", "III"]), "since": "2019-04-01"}
+                if rng.random() < 0.1
+                else None,
+                "idp": {"since": "2022-04-15", "from_katottg": "UA14160000000000000"} if rng.random() < 0.1 else None,
+            }
+            if person.pk == mother.pk or rng.random() < 0.4:
+                born = clock.today() - timedelta(days=rng.randint(10, 300))
+                record["children"].append(
+                    {
+                        "last_name": person.last_name,
+                        "first_name": rng.choice(["Марія", "Софія", "Іван", "Марко"]),
+                        "patronymic": "",
+                        "birth_date": born.isoformat(),
+                        "birth_act": f"{rng.randint(100, 9999)}/{born.year}",
+                    }
+                )
+            store.put_person(record)
+            count += 1
+        self.stdout.write(f"Gateway stand-in: {count} persons with their registry records ({store.path}).")
+
+    def demo_mother(self) -> Applicant:
+        birth = date(1996, 5, 17)
+        existing = Applicant.objects.filter(last_name="Коваленко", first_name="Ірина", birth_date=birth).first()
+        if existing:
+            return existing
+        self.rnokpps = getattr(self, "rnokpps", set(Applicant.objects.values_list("rnokpp", flat=True)))
+        front_office = FrontOffice.objects.get(code="vin-cnap-centre")
+        return front.applicant_register(
+            by=self.users["clerk"],
+            front_office=front_office,
+            data={
+                "last_name": "Коваленко",
+                "first_name": "Ірина",
+                "patronymic": "Олегівна",
+                "birth_date": birth,
+                "rnokpp": self.rnokpp_for(birth, True),
+                "passport_kind": "id_card",
+                "passport_number": "004512389",
+                "address": "м. Вінниця, вул. Келецька, 61, кв. 14",
+                "phone": "+380671234567",
+            },
+        )
 
     # --- report ---------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,320 @@
+"""One executor for every state machine of the product: cases, fee statements, pages, scan batches.
+
+A machine is a table. Each ``Rule`` in it names the states it may start from, the roles that may take it and its
+named ``Guard``\\ s — every precondition is in the table, none in a service, view, form, serializer or template.
+A rule with a ``target`` (or a ``resolve`` that picks one) is a transition; a rule without one is an *act* that
+leaves the state as it is (accepting a package, printing a receipt, changing documents).
+
+``Machine.execute`` is the only way a status changes, always in this order and in one transaction::
+
+    lock the row → a repeat by the same actor is a no-op that returns the current state → state → role
+    → guards → the service's own change (the fields it sets) → status → history row
+
+``Machine.available_actions(obj, user)`` asks the same questions without the lock, so a page that shows a button
+for ``"decide" in actions`` shows it exactly when the executor would let the user decide. ``Machine.require``
+runs the checks of an act under the caller's lock (document changes) without writing history.
+
+The system (a worker, the sweeper, the robot) acts with ``by=None`` and holds the role ``SYSTEM`` only.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+from cases.exceptions import DomainError, NotPermitted, TransitionNotAllowed
+
+SYSTEM = "system"
+
+
+@dataclass
+class Attempt:
+    """One user's (or the system's) try at one action on one object: what guards, resolvers and changes read."""
+
+    obj: Any
+    action: str
+    by: Any
+    roles: frozenset[str] = frozenset()
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def by_id(self) -> int | None:
+        return getattr(self.by, "pk", None)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named precondition: ``holds(attempt)`` is true when the action may go on; otherwise ``error(attempt)``
+    is raised. ``needs_params`` guards depend on the request's input and are checked only by the executor."""
+
+    name: str
+    holds: Callable[[Attempt], bool]
+    error: Callable[[Attempt], DomainError]
+    needs_params: bool = False
+
+
+def guard(name: str, error: type[DomainError], message=None, *, needs_params: bool = False):
+    """Decorator: ``@guard("holder", CaseHeldByAnother, _("Take the case first."))`` over ``def holder(a): …``."""
+
+    def wrap(holds: Callable[[Attempt], bool]) -> Guard:
+        return Guard(name=name, holds=holds, error=lambda a: error(message), needs_params=needs_params)
+
+    return wrap
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a machine's table. ``target=None`` and no ``resolve``: an act that keeps the state.
+
+    ``done(attempt)`` says the action was already done by this actor (a repeat is then a no-op); by default it is
+    "the object is in a state this action leads to and its last history row is this action by this actor".
+    ``state_errors`` gives a more telling error than "not in this state" for particular states (a claim of a case
+    someone else holds). ``records``: an act that writes a history row (accepting the package) or not (a print).
+    """
+
+    action: str
+    sources: frozenset[str]
+    roles: frozenset[str]
+    target: str | None = None
+    guards: tuple[Guard, ...] = ()
+    resolve: Callable[[Attempt], str] | None = None
+    targets: frozenset[str] = frozenset()
+    done: Callable[[Attempt], bool] | None = None
+    state_errors: Mapping[str, Callable[[], DomainError]] = field(default_factory=dict)
+    records: bool = True
+
+    @property
+    def is_transition(self) -> bool:
+        return self.target is not None or self.resolve is not None
+
+    @property
+    def reachable(self) -> frozenset[str]:
+        """Every state this rule can lead to (its target, or what its resolver may pick)."""
+        if self.target is not None:
+            return frozenset({self.target})
+        return self.targets
+
+
+def rule(action, sources: Iterable[str], roles: Iterable[str], target=None, **kwargs) -> Rule:
+    return Rule(action=str(action), sources=frozenset(sources), roles=frozenset(roles), target=target, **kwargs)
+
+
+@dataclass
+class Change:
+    """What a service's own step returns: the fields it set, and the history row's note and data."""
+
+    fields: tuple[str, ...] = ()
+    note: str = ""
+    data: dict | None = None
+
+
+@dataclass
+class Outcome:
+    """The object after ``execute``; ``repeated`` when the call was a no-op repeat (side effects must not run)."""
+
+    obj: Any
+    repeated: bool = False
+    event: Any = None
+
+
+class Machine:
+    """A state machine over one model: its table, who holds which role for an object, and where history goes.
+
+    ``roles_of(obj, user)`` answers the roles ``user`` holds for ``obj``; ``history`` is the model of its history
+    rows, created with ``{owner_field: obj, at, actor, action, from_status, to_status, note, data}``.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        model: type[models.Model],
+        rules: Iterable[Rule],
+        roles_of: Callable[[Any, Any], frozenset[str]],
+        history: type[models.Model],
+        owner_field: str,
+        status_field: str = "status",
+        touch: tuple[str, ...] = (),
+        select_related: tuple[str, ...] = (),
+        state_label: Callable[[Any], str] | None = None,
+        action_label: Callable[[str], str] | None = None,
+    ):
+        self.name = name
+        self.model = model
+        self.rules: dict[str, Rule] = {}
+        for r in rules:
+            if r.action in self.rules:
+                raise ValueError(f"{name}: {r.action} appears twice")
+            self.rules[r.action] = r
+        self.roles_of_user = roles_of
+        self.history = history
+        self.owner_field = owner_field
+        self.status_field = status_field
+        self.touch = touch
+        self.select_related = select_related
+        self.state_label = state_label or (lambda obj: getattr(obj, f"get_{status_field}_display")())
+        self.action_label = action_label or (lambda action: action)
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    def status(self, obj) -> str:
+        return getattr(obj, self.status_field)
+
+    def roles_of(self, obj, by) -> frozenset[str]:
+        if by is None:
+            return frozenset({SYSTEM})
+        return self.roles_of_user(obj, by)
+
+    def last_event(self, obj):
+        return (
+            self.history.objects.filter(**{self.owner_field: obj})
+            .order_by("-at", "-pk")
+            .values_list("action", "actor_id")
+            .first()
+        )
+
+    def is_done(self, r: Rule, a: Attempt) -> bool:
+        if r.done is not None:
+            return r.done(a)
+        if not r.is_transition or self.status(a.obj) not in r.reachable:
+            return False
+        return self.last_event(a.obj) == (r.action, a.by_id)
+
+    def _state_error(self, r: Rule, a: Attempt) -> DomainError:
+        status = self.status(a.obj)
+        if status in r.state_errors:
+            return r.state_errors[status]()
+        return TransitionNotAllowed(
+            _("Not possible while it is “%(status)s”: %(action)s.")
+            % {"status": self.state_label(a.obj), "action": self.action_label(r.action)},
+            action=r.action,
+            status=status,
+        )
+
+    def check(self, r: Rule, a: Attempt, *, with_params: bool = True) -> None:
+        """State, role, guards — in that order; raises the first that fails."""
+        if self.status(a.obj) not in r.sources:
+            raise self._state_error(r, a)
+        a.roles = self.roles_of(a.obj, a.by) & r.roles
+        if not a.roles:
+            raise NotPermitted(action=r.action)
+        for g in r.guards:
+            if (with_params or not g.needs_params) and not g.holds(a):
+                raise g.error(a)
+
+    def permits(self, obj, action: str, user) -> bool:
+        r = self.rules[action]
+        a = Attempt(obj=obj, action=action, by=user)
+        try:
+            self.check(r, a, with_params=False)
+        except DomainError:
+            return False
+        return not self.is_done(r, a)
+
+    def available_actions(self, obj, user) -> frozenset[str]:
+        """What ``user`` may do with ``obj`` now: exactly what ``execute`` would allow (input aside)."""
+        held = self.roles_of(obj, user)
+        status = self.status(obj)
+        return frozenset(
+            action
+            for action, r in self.rules.items()
+            if status in r.sources and held & r.roles and self.permits(obj, action, user)
+        )
+
+    def offered(self, obj, user) -> dict[str, DomainError | None]:
+        """The actions the state and ``user``'s roles open now, each with the guard error that still blocks it
+        (None: allowed). A page shows a blocked action disabled, with its reason."""
+        held = self.roles_of(obj, user)
+        status = self.status(obj)
+        offered = {}
+        for action, r in self.rules.items():
+            if status not in r.sources or not held & r.roles:
+                continue
+            a = Attempt(obj=obj, action=action, by=user, roles=held & r.roles)
+            if self.is_done(r, a):
+                continue
+            offered[action] = next((g.error(a) for g in r.guards if not g.needs_params and not g.holds(a)), None)
+        return offered
+
+    def guards_hold(self, obj, action: str, user=None) -> bool:
+        """Whether the rule's guards hold, whoever asks and whatever the state (e.g. "is the package complete?")."""
+        a = Attempt(obj=obj, action=action, by=user)
+        return all(g.holds(a) for g in self.rules[action].guards if not g.needs_params)
+
+    def why_not(self, obj, action: str, user) -> DomainError | None:
+        """The error ``execute`` would raise for ``action`` now (input aside), or None when it is allowed."""
+        try:
+            self.check(self.rules[action], Attempt(obj=obj, action=action, by=user), with_params=False)
+        except DomainError as e:
+            return e
+        return None
+
+    # --- writing -----------------------------------------------------------------------------------------------
+
+    def lock(self, obj):
+        """Re-read the row under ``SELECT … FOR UPDATE``. Call inside ``transaction.atomic``."""
+        pk = obj.pk if isinstance(obj, models.Model) else obj
+        return self.model.objects.select_for_update(of=("self",)).select_related(*self.select_related).get(pk=pk)
+
+    def require(self, obj, action: str, *, by, params: Mapping[str, Any] | None = None) -> Attempt:
+        """The checks of an act on an object the caller has locked; returns the attempt (its roles)."""
+        r = self.rules[action]
+        a = Attempt(obj=obj, action=action, by=by, params=params or {})
+        self.check(r, a)
+        return a
+
+    def execute(
+        self,
+        obj,
+        action: str,
+        *,
+        by,
+        params: Mapping[str, Any] | None = None,
+        change: Callable[[Attempt], Change | None] | None = None,
+        locked: bool = False,
+    ) -> Outcome:
+        """Run ``action`` on ``obj`` (see the module docstring for the order). ``change`` sets the service's own
+        fields on ``attempt.obj`` and returns them; it may raise ``ValidationError`` for bad input, which undoes
+        everything. ``locked``: the caller already holds the row lock and passes the locked object."""
+        r = self.rules[action]
+        with transaction.atomic():
+            obj = obj if locked else self.lock(obj)
+            a = Attempt(obj=obj, action=action, by=by, params=params or {})
+            if self.is_done(r, a):
+                return Outcome(obj=obj, repeated=True)
+            self.check(r, a)
+            target = r.resolve(a) if r.resolve is not None else r.target
+            done = (change(a) if change is not None else None) or Change()
+            from_status = self.status(obj)
+            fields = list(done.fields)
+            if target is not None:
+                setattr(obj, self.status_field, target)
+                fields.append(self.status_field)
+            now = clock.now()
+            for name in self.touch:
+                setattr(obj, name, now)
+            fields += self.touch
+            if fields:
+                obj.save(update_fields=list(dict.fromkeys(fields)))
+            event = None
+            if r.records:
+                event = self.record(obj, action, by=by, from_status=from_status, note=done.note, data=done.data, at=now)
+            return Outcome(obj=obj, event=event)
+
+    def record(self, obj, action: str, *, by, from_status=None, note: str = "", data=None, at=None):
+        """A history row. ``execute`` writes one per change; call it alone only for what is not a change of state
+        (a case opened)."""
+        status = self.status(obj)
+        return self.history.objects.create(
+            **{self.owner_field: obj},
+            at=at or clock.now(),
+            actor=by,
+            action=action,
+            from_status=status if from_status is None else from_status,
+            to_status=status,
+            note=note,
+            data=data or {},
+        )
