@@ -63,7 +63,7 @@ class Statement(models.Model):
 
     Open while lines may still be added (``count``/``amount`` are running totals); *issuing* freezes it and sets
     the control totals from its lines. Then the community confirms or disputes, the ministry approves and records
-    the payment. Transitions: ``payments.services.statements.TRANSITIONS``.
+    the payment. Transitions: ``payments.services.statements.STATEMENTS`` (on ``cases.statemachine``).
     """
 
     class Status(models.TextChoices):

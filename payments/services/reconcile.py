@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import access_for
 from cases.exceptions import InvalidInput, NotPermitted, TransitionNotAllowed
+from cases.statemachine import Attempt
 from payments import exports
 from payments.exceptions import (
     ReconcileRejected,
@@ -16,7 +16,7 @@ from payments.exceptions import (
 from payments.models import Statement
 from payments.services.periods import money
 from payments.services.roles import require_ministry
-from payments.services.statements import GUARDS, payment_values, statement_pay
+from payments.services.statements import not_the_issuer, payment_values, statement_pay
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ def statements_reconcile(*, by, upload) -> ReconcileResult:
     transaction, so a failure at the last row still leaves nothing half-applied. Uploading the same file twice
     pays nothing twice."""
     require_ministry(by)
-    access = access_for(by)
     rows = exports.read_rows(upload)
     ids = {int(r.text("statement_id")) for r in rows if r.text("statement_id").isdigit()}
     statements = {s.pk: s for s in Statement.objects.filter(pk__in=ids).select_related("community")}
@@ -94,7 +93,7 @@ def statements_reconcile(*, by, upload) -> ReconcileResult:
             error(row, "status", _t("The statement is %(status)s, not approved: it cannot be paid.")
                   % {"status": statement.get_status_display().lower()})  # fmt: skip
             continue
-        if not GUARDS["not_the_issuer"].passes(statement, access, by):
+        if not not_the_issuer.holds(Attempt(obj=statement, action="pay", by=by)):
             error(row, "reference", _("You issued this statement; someone else must record its payment."))
             continue
         try:

@@ -1,6 +1,6 @@
 """Who may write fees outside the statement transitions: ministry staff (rates, the ledger, budgets, a whole
 month's issue, reconciliation). Who may take each statement transition is in its table
-(``payments.services.statements.TRANSITIONS``: roles and named guards)."""
+(``payments.services.statements.STATEMENTS``, run by ``cases.statemachine``)."""
 
 import logging
 

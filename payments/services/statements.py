@@ -3,7 +3,6 @@ paid by the ministry. Each transition locks the statement row; approval also loc
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -16,9 +15,10 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.access import Access, access_for
-from cases.exceptions import DomainError, InvalidInput, NotPermitted, SeparationOfDuties, TransitionNotAllowed
+from cases.access import access_for
+from cases.exceptions import InvalidInput, NotPermitted, SeparationOfDuties
 from cases.models import Case
+from cases.statemachine import SYSTEM, Attempt, Change, Machine, guard, rule
 from payments.exceptions import (
     BudgetExceeded,
     MonthNotEnded,
@@ -27,7 +27,6 @@ from payments.exceptions import (
 from payments.models import ZERO, Accrual, Budget, ContestedIntake, Statement, StatementEvent
 from payments.services.budget import approval_exceeds_budget
 from payments.services.periods import cents, current_period, money
-from payments.services.roles import require_ministry
 
 logger = logging.getLogger(__name__)
 
@@ -38,131 +37,87 @@ St = Statement.Status
 MAX_CONTESTED = 100
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A named precondition: ``passes(statement, access, user)``, and the error that refuses when it does not."""
-
-    name: str
-    passes: Callable[[Statement, Access, object], bool]
-    refusal: Callable[[], DomainError]
-
-
-ROLES: dict[str, Rule] = {
-    "ministry": Rule(
-        "ministry",
-        lambda statement, access, user: access.is_ministry,
-        lambda: NotPermitted(_("Only ministry staff may do this.")),
-    ),
-    "supervisor": Rule(
-        "supervisor of the community",
-        lambda statement, access, user: statement.community_id in access.supervisor_community_ids,
-        lambda: NotPermitted(_("Only the community's supervisor may confirm or dispute its statement.")),
-    ),
-}
-GUARDS: dict[str, Rule] = {
-    "month_ended": Rule("the month has ended", lambda statement, access, user: _ended(statement.period), MonthNotEnded),
-    # Separation of duties; a statement the month-end job issued (``issued_by`` empty) has no issuer to exclude.
-    "not_the_issuer": Rule(
-        "not the issuer",
-        lambda statement, access, user: statement.issued_by_id is None or statement.issued_by_id != user.pk,
-        lambda: SeparationOfDuties(
-            _("Someone other than the person who issued this statement must approve and pay it.")
-        ),
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One row of the table: from which statuses, to which, who (a key of ``ROLES``), and the named guards (keys of
-    ``GUARDS``) that must all pass. The table is the whole rule: the services and ``available_actions`` ask it."""
-
-    sources: frozenset[str]
-    target: str
-    role: str
-    guards: tuple[str, ...] = ()
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "issue": Transition(frozenset({St.OPEN}), St.ISSUED, "ministry", ("month_ended",)),
-    "confirm": Transition(frozenset({St.ISSUED, St.DISPUTED}), St.CONFIRMED, "supervisor"),
-    "dispute": Transition(frozenset({St.ISSUED}), St.DISPUTED, "supervisor"),
-    "approve": Transition(frozenset({St.CONFIRMED, St.DISPUTED}), St.APPROVED, "ministry", ("not_the_issuer",)),
-    "pay": Transition(frozenset({St.APPROVED}), St.PAID, "ministry", ("not_the_issuer",)),
-}
-ACTION_LABELS = {
-    "issue": _("issued"),
-    "confirm": _("confirmed"),
-    "dispute": _("disputed"),
-    "approve": _("approved"),
-    "pay": _("paid"),
-}
+def _roles_of(statement: Statement, user) -> frozenset[str]:
+    access = access_for(user)
+    roles = set()
+    if access.is_ministry:
+        roles.add("ministry")
+    if statement.community_id in access.supervisor_community_ids:
+        roles.add("supervisor")
+    return frozenset(roles)
 
 
 def _ended(period: date) -> bool:
     return period < current_period()
 
 
-def _require_role(statement: Statement, action: str, by) -> None:
-    role = ROLES[TRANSITIONS[action].role]
-    if not role.passes(statement, access_for(by), by):
-        raise role.refusal()
+@guard("month_ended", MonthNotEnded)
+def month_ended(a: Attempt) -> bool:
+    return _ended(a.obj.period)
 
 
-def _check(statement: Statement, action: str, by) -> None:
-    """The state, then every guard of ``action`` (the role is checked first, by ``_require_role``)."""
-    transition = TRANSITIONS[action]
-    if statement.status not in transition.sources:
-        raise TransitionNotAllowed(
-            _t("This statement is %(status)s; it cannot be %(action)s now.")
-            % {"status": statement.get_status_display().lower(), "action": ACTION_LABELS[action]}
-        )
-    access = access_for(by)
-    for name in transition.guards:
-        guard = GUARDS[name]
-        if not guard.passes(statement, access, by):
-            raise guard.refusal()
+# Separation of duties; a statement the month-end job issued (``issued_by`` empty) has no issuer to exclude.
+@guard(
+    "not_the_issuer",
+    SeparationOfDuties,
+    _("Someone other than the person who issued this statement must approve and pay it."),
+)
+def not_the_issuer(a: Attempt) -> bool:
+    return a.obj.issued_by_id is None or a.obj.issued_by_id != a.by_id
 
 
-def _allowed(statement: Statement, action: str, user) -> bool:
-    transition, access = TRANSITIONS[action], access_for(user)
-    return (
-        ROLES[transition.role].passes(statement, access, user)
-        and statement.status in transition.sources
-        and all(GUARDS[name].passes(statement, access, user) for name in transition.guards)
-    )
+def _repeat_of(*states: str) -> Callable[[Attempt], bool]:
+    """A repeat is a no-op once the statement is in one of ``states`` (a confirm of a confirmed statement)."""
+    return lambda a: a.obj.status in states
 
 
-def _record(statement: Statement, action: str, *, by, before: str, note: str = "", data: dict | None = None) -> None:
-    """The history line of a transition, in its transaction (``StatementEvent`` is append-only)."""
-    StatementEvent.objects.create(
-        statement=statement,
-        at=clock.now(),
-        actor=by,
-        action=action,
-        from_status=before,
-        to_status=statement.status,
-        note=note,
-        data=data or {},
-    )
+def _same_payment(a: Attempt) -> bool:
+    return a.obj.status == St.PAID and a.obj.payment_reference == (a.params.get("reference") or "").strip()
 
 
-def _lock(statement: Statement | int) -> Statement:
-    pk = statement.pk if isinstance(statement, Statement) else statement
-    return Statement.objects.select_for_update().get(pk=pk)
+# The table is the whole rule: the services and ``available_actions`` ask it. The budget acknowledgement is input
+# to approval (``BudgetExceeded`` until given), not a guard.
+STATEMENT_RULES = [
+    rule("issue", {St.OPEN}, {"ministry", SYSTEM}, St.ISSUED, guards=(month_ended,),
+         done=lambda a: a.obj.status != St.OPEN),
+    rule("confirm", {St.ISSUED, St.DISPUTED}, {"supervisor"}, St.CONFIRMED, done=_repeat_of(St.CONFIRMED)),
+    rule("dispute", {St.ISSUED}, {"supervisor"}, St.DISPUTED, done=_repeat_of(St.DISPUTED)),
+    rule("approve", {St.CONFIRMED, St.DISPUTED}, {"ministry"}, St.APPROVED, guards=(not_the_issuer,),
+         done=_repeat_of(St.APPROVED, St.PAID)),
+    rule("pay", {St.APPROVED}, {"ministry"}, St.PAID, guards=(not_the_issuer,), done=_same_payment),
+]  # fmt: skip
+ACTION_LABELS = {
+    "issue": _("Issue"),
+    "confirm": _("Confirm"),
+    "dispute": _("Dispute"),
+    "approve": _("Approve"),
+    "pay": _("Record the payment"),
+}
+STATEMENTS = Machine(
+    name="statement",
+    model=Statement,
+    rules=STATEMENT_RULES,
+    roles_of=_roles_of,
+    history=StatementEvent,
+    owner_field="statement",
+    select_related=("community",),
+    action_label=lambda action: str(ACTION_LABELS[action]),
+)
 
 
 def available_actions(statement: Statement, user) -> list[str]:
-    """The actions ``user`` may take on ``statement`` now: role, state and every guard of the table, the same checks
-    the services make (the budget acknowledgement is input to approval, not a guard)."""
-    return [action for action in TRANSITIONS if _allowed(statement, action, user)]
+    """The actions ``user`` may take on ``statement`` now, in the table's order: the executor's own checks (role,
+    state, every guard), so the page's buttons and the API's ``actions`` are exact."""
+    allowed = STATEMENTS.available_actions(statement, user)
+    return [action for action in STATEMENTS.rules if action in allowed]
 
 
 def no_actions_reason(statement: Statement, user) -> str:
     """Why ``user`` has nothing to do on ``statement`` now (shown when ``available_actions`` is empty)."""
-    if not any(statement.status in t.sources for t in TRANSITIONS.values()):
+    if not any(statement.status in r.sources for r in STATEMENTS.rules.values()):
         return _t("Nothing: the statement is paid.")
-    if statement.status in TRANSITIONS["issue"].sources and access_for(user).is_ministry:
+    blocked = STATEMENTS.offered(statement, user)
+    if "issue" in blocked and isinstance(blocked["issue"], MonthNotEnded):
         return _t("Nothing yet: it can be issued once the month has ended.")
     return _t("Nothing at this stage.")
 
@@ -226,23 +181,30 @@ def _issue(statements: list[Statement], *, by, period: date | None = None) -> in
     return len(statements)
 
 
-@transaction.atomic
 def statement_issue(*, statement: Statement, by) -> Statement:
     """Issue one community's statement for an ended month: frozen, control totals equal to its lines."""
-    statement = _lock(statement)
-    _require_role(statement, "issue", by)
-    if statement.status != St.OPEN:
-        return statement
-    _check(statement, "issue", by)
-    _issue([statement], by=by)
-    return statement
+
+    def freeze(a: Attempt) -> Change:
+        count, amount = _line_totals([a.obj.pk]).get(a.obj.pk, (0, ZERO))
+        if (count, amount) != (a.obj.count, a.obj.amount):
+            logger.error("statement %s: running totals %s/%s differ from its lines %s/%s; the lines win",
+                         a.obj.pk, a.obj.count, a.obj.amount, count, amount)  # fmt: skip
+        a.obj.count, a.obj.amount, a.obj.issued_at, a.obj.issued_by = count, amount, clock.now(), by
+        return Change(
+            fields=("count", "amount", "issued_at", "issued_by"), data={"count": count, "amount": str(amount)}
+        )
+
+    return STATEMENTS.execute(statement, "issue", by=by, change=freeze).obj
 
 
 @transaction.atomic
 def statement_issue_month(*, period: date, by=None) -> int:
     """Issue every open statement of an ended month; ``by=None`` is the month-end job. Returns how many."""
-    if by is not None:
-        require_ministry(by)
+    # Set-based (one UPDATE per thousand statements, one INSERT of their history rows): the table's rule for
+    # "issue" is checked once for the month — the role (ministry, or the month-end job as SYSTEM) and its guard.
+    rule_ = STATEMENTS.rules["issue"]
+    if by is not None and not (_roles_of(Statement(period=period), by) & rule_.roles):
+        raise NotPermitted(_("Only ministry staff may do this."))
     if not _ended(period):
         raise MonthNotEnded()
     statements = list(Statement.objects.select_for_update().filter(period=period, status=St.OPEN).order_by("pk"))
@@ -261,19 +223,14 @@ def statement_issue_ended_months() -> dict[date, int]:
     return {period: statement_issue_month(period=period) for period in list(periods)}
 
 
-@transaction.atomic
 def statement_confirm(*, statement: Statement, by) -> Statement:
     """The community's supervisor agrees with the issued statement (also after disputing it, once settled)."""
-    statement = _lock(statement)
-    _require_role(statement, "confirm", by)
-    if statement.status == St.CONFIRMED:
-        return statement
-    _check(statement, "confirm", by)
-    before = statement.status
-    statement.status, statement.confirmed_at, statement.confirmed_by = St.CONFIRMED, clock.now(), by
-    statement.save(update_fields=["status", "confirmed_at", "confirmed_by"])
-    _record(statement, "confirm", by=by, before=before)
-    return statement
+
+    def confirmed(a: Attempt) -> Change:
+        a.obj.confirmed_at, a.obj.confirmed_by = clock.now(), by
+        return Change(fields=("confirmed_at", "confirmed_by"))
+
+    return STATEMENTS.execute(statement, "confirm", by=by, change=confirmed).obj
 
 
 def _contested_finding(statement: Statement, number: str) -> ContestedIntake:
@@ -299,71 +256,70 @@ def _contested_finding(statement: Statement, number: str) -> ContestedIntake:
     return found
 
 
-@transaction.atomic
 def statement_dispute(
     *, statement: Statement, by, claimed_count, comment: str, contested: list[str] | tuple = ()
 ) -> Statement:
     """The community disagrees: its own count, a comment, and optionally the numbers of intakes it says were
     not counted (each looked up in the ledger, so the ministry sees at once where it went)."""
-    statement = _lock(statement)
-    _require_role(statement, "dispute", by)
-    if statement.status == St.DISPUTED:
-        return statement
-    _check(statement, "dispute", by)
-    try:
-        claimed = int(claimed_count)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Give the number of intakes you counted."), field="claimed_count") from None
-    if claimed < 0:
-        raise InvalidInput(_("Give the number of intakes you counted."), field="claimed_count")
-    comment = (comment or "").strip()
-    if not comment:
-        raise InvalidInput(_("Say what is wrong with the statement."), field="comment")
-    numbers = list(dict.fromkeys(n.strip() for n in contested if n and n.strip()))
-    if len(numbers) > MAX_CONTESTED:
-        raise InvalidInput(_("Contest at most 100 intakes at once; say the rest in the comment."), field="contested")
-    before = statement.status
-    statement.status, statement.disputed_at, statement.disputed_by = St.DISPUTED, clock.now(), by
-    statement.claimed_count, statement.dispute_comment = claimed, comment
-    statement.save(update_fields=["status", "disputed_at", "disputed_by", "claimed_count", "dispute_comment"])
-    ContestedIntake.objects.bulk_create([_contested_finding(statement, n[:40]) for n in numbers])
-    _record(statement, "dispute", by=by, before=before, note=comment,
-            data={"claimed_count": claimed, "contested": len(numbers)})  # fmt: skip
-    return statement
+
+    def disputed(a: Attempt) -> Change:
+        try:
+            claimed = int(claimed_count)
+        except (TypeError, ValueError):
+            raise InvalidInput(_("Give the number of intakes you counted."), field="claimed_count") from None
+        if claimed < 0:
+            raise InvalidInput(_("Give the number of intakes you counted."), field="claimed_count")
+        note = (comment or "").strip()
+        if not note:
+            raise InvalidInput(_("Say what is wrong with the statement."), field="comment")
+        numbers = list(dict.fromkeys(n.strip() for n in contested if n and n.strip()))
+        if len(numbers) > MAX_CONTESTED:
+            raise InvalidInput(
+                _("Contest at most 100 intakes at once; say the rest in the comment."), field="contested"
+            )
+        a.obj.disputed_at, a.obj.disputed_by = clock.now(), by
+        a.obj.claimed_count, a.obj.dispute_comment = claimed, note
+        ContestedIntake.objects.bulk_create([_contested_finding(a.obj, n[:40]) for n in numbers])
+        return Change(
+            fields=("disputed_at", "disputed_by", "claimed_count", "dispute_comment"),
+            note=note,
+            data={"claimed_count": claimed, "contested": len(numbers)},
+        )
+
+    return STATEMENTS.execute(statement, "dispute", by=by, change=disputed).obj
 
 
-@transaction.atomic
 def statement_approve(*, statement: Statement, by, note: str = "", acknowledge_over_budget: bool = False) -> Statement:
     """The ministry approves a confirmed (or disputed, with a note on how it was settled) statement. If the
     year's approvals would exceed its budget — or no budget is set — it refuses unless told to go ahead."""
-    statement = _lock(statement)
-    _require_role(statement, "approve", by)
-    if statement.status in (St.APPROVED, St.PAID):
-        return statement
-    _check(statement, "approve", by)
-    year = statement.period.year
-    budget = Budget.objects.select_for_update().filter(year=year).first()  # approvals of one year queue here
-    approved = cents(
-        Statement.objects.filter(period__year=year, status__in=[St.APPROVED, St.PAID]).aggregate(
-            total=Coalesce(Sum("amount"), ZERO)
-        )["total"]
-    )
-    over = approval_exceeds_budget(budget=budget.amount if budget else None, approved=approved, amount=statement.amount)
-    if over and not acknowledge_over_budget:
-        if budget is None:
-            message = _t("No budget is set for %(year)s. Set it first, or approve anyway.") % {"year": year}
-        else:
-            message = _t(
-                "Approving this statement would bring %(year)s approvals to %(total)s UAH, over the budget of "
-                "%(budget)s UAH. Approve anyway only if the overrun is agreed."
-            ) % {"year": year, "total": approved + statement.amount, "budget": budget.amount}
-        raise BudgetExceeded(message)
-    before = statement.status
-    statement.status, statement.approved_at, statement.approved_by = St.APPROVED, clock.now(), by
-    statement.approval_note, statement.approved_over_budget = (note or "").strip(), over
-    statement.save(update_fields=["status", "approved_at", "approved_by", "approval_note", "approved_over_budget"])
-    _record(statement, "approve", by=by, before=before, note=statement.approval_note, data={"over_budget": over})
-    return statement
+
+    def approved(a: Attempt) -> Change:
+        year = a.obj.period.year
+        budget = Budget.objects.select_for_update().filter(year=year).first()  # approvals of one year queue here
+        so_far = cents(
+            Statement.objects.filter(period__year=year, status__in=[St.APPROVED, St.PAID]).aggregate(
+                total=Coalesce(Sum("amount"), ZERO)
+            )["total"]
+        )
+        over = approval_exceeds_budget(budget=budget.amount if budget else None, approved=so_far, amount=a.obj.amount)
+        if over and not acknowledge_over_budget:
+            if budget is None:
+                message = _t("No budget is set for %(year)s. Set it first, or approve anyway.") % {"year": year}
+            else:
+                message = _t(
+                    "Approving this statement would bring %(year)s approvals to %(total)s UAH, over the budget of "
+                    "%(budget)s UAH. Approve anyway only if the overrun is agreed."
+                ) % {"year": year, "total": so_far + a.obj.amount, "budget": budget.amount}
+            raise BudgetExceeded(message)
+        a.obj.approved_at, a.obj.approved_by = clock.now(), by
+        a.obj.approval_note, a.obj.approved_over_budget = (note or "").strip(), over
+        return Change(
+            fields=("approved_at", "approved_by", "approval_note", "approved_over_budget"),
+            note=a.obj.approval_note,
+            data={"over_budget": over},
+        )
+
+    return STATEMENTS.execute(statement, "approve", by=by, change=approved).obj
 
 
 def payment_values(statement: Statement, *, reference, paid_on, amount) -> tuple[str, date, Decimal]:
@@ -387,20 +343,17 @@ def payment_values(statement: Statement, *, reference, paid_on, amount) -> tuple
     return reference, paid_on, amount
 
 
-@transaction.atomic
 def statement_pay(*, statement: Statement | int, by, reference: str, paid_on: date, amount) -> Statement:
     """Record the treasury's payment of an approved statement: reference, date and amount (equal to the
     statement's). Repeating the same payment is a no-op."""
-    statement = _lock(statement)
-    _require_role(statement, "pay", by)
-    if statement.status == St.PAID and statement.payment_reference == (reference or "").strip():
-        return statement
-    _check(statement, "pay", by)
-    reference, paid_on, amount = payment_values(statement, reference=reference, paid_on=paid_on, amount=amount)
-    before = statement.status
-    statement.status, statement.paid_at, statement.paid_by = St.PAID, clock.now(), by
-    statement.payment_reference, statement.paid_on, statement.paid_amount = reference, paid_on, amount
-    statement.save(update_fields=["status", "paid_at", "paid_by", "payment_reference", "paid_on", "paid_amount"])
-    _record(statement, "pay", by=by, before=before,
-            data={"reference": reference, "paid_on": paid_on.isoformat(), "amount": str(amount)})  # fmt: skip
-    return statement
+
+    def paid(a: Attempt) -> Change:
+        ref, day, total = payment_values(a.obj, reference=reference, paid_on=paid_on, amount=amount)
+        a.obj.paid_at, a.obj.paid_by = clock.now(), by
+        a.obj.payment_reference, a.obj.paid_on, a.obj.paid_amount = ref, day, total
+        return Change(
+            fields=("paid_at", "paid_by", "payment_reference", "paid_on", "paid_amount"),
+            data={"reference": ref, "paid_on": day.isoformat(), "amount": str(total)},
+        )
+
+    return STATEMENTS.execute(statement, "pay", by=by, params={"reference": reference}, change=paid).obj
