@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from cases import clock
+from cases.statemachine import Attempt, Change
 from frontoffice.models import ScanBatch
 
 B = ScanBatch.Status
@@ -45,10 +46,28 @@ class Holder:
         self.batch, self.token, self.last = batch, token, time.monotonic()
 
     def beat(self, **fields) -> None:
+        """Renew the heartbeat (every ``HEARTBEAT_EVERY`` seconds; ``fields`` are saved with it, never a status)."""
         if not fields and time.monotonic() - self.last < HEARTBEAT_EVERY:
             return
         held = ScanBatch.objects.filter(pk=self.batch.pk, worker=self.token)
         updated = held.update(heartbeat_at=clock.now(), **fields)
         if not updated:
             raise BatchTaken
+        self.last = time.monotonic()
+
+    def transition(self, action: str, **fields) -> None:
+        """Change the batch's status through the batch machine (history row included), setting ``fields`` with
+        it — only while this worker still holds the batch (the machine's guard, under the row lock)."""
+        from frontoffice.batches.services.machine import BATCHES, BatchNotHeld
+
+        def change(a: Attempt) -> Change:
+            a.obj.heartbeat_at = clock.now()
+            for name, value in fields.items():
+                setattr(a.obj, name, value)
+            return Change(fields=("heartbeat_at", *fields))
+
+        try:
+            BATCHES.execute(self.batch.pk, action, by=None, params={"token": self.token}, change=change)
+        except BatchNotHeld:
+            raise BatchTaken from None
         self.last = time.monotonic()

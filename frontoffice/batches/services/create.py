@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from cases.exceptions import FileRejected
 from cases.models import FrontOffice
 from cases.queue import enqueue_on_commit
+from cases.statemachine import Attempt, Change
 from frontoffice.batches import reading
+from frontoffice.batches.services.machine import BATCHES
 from frontoffice.batches.services.roles import require_clerk_of, require_clerk_of_batch
 from frontoffice.models import ScanBatch, ScanBatchFile, ScanBatchPage
 from frontoffice.processing.formats import EXTENSIONS
@@ -77,6 +79,7 @@ def batch_create(
                     number += 1
                     pages.append(ScanBatchPage(batch=batch, number=number, file=batch_file, source_index=index))
             ScanBatchPage.objects.bulk_create(pages, batch_size=500)
+            BATCHES.record(batch, "receive", by=by, data={"pages": batch.page_count, "source": source})
             logger.info("scan batch received id=%s pages=%s source=%s", batch.pk, batch.page_count, source)
             enqueue(batch.pk)
     except BaseException:
@@ -105,12 +108,16 @@ def file_extension(content_type: str) -> str:
 
 def batch_retry(*, batch: ScanBatch, by) -> ScanBatch:
     """Read a failed batch again from where it stopped."""
-    require_clerk_of_batch(batch, by)
+    require_clerk_of_batch(batch, by)  # the clearer message; the machine checks the same role
+
+    def requeued(a: Attempt) -> Change:
+        a.obj.failure_reason, a.obj.worker, a.obj.heartbeat_at = "", "", None
+        return Change(fields=("failure_reason", "worker", "heartbeat_at"))
+
     with transaction.atomic():
-        updated = ScanBatch.objects.filter(pk=batch.pk, status=B.FAILED).update(
-            status=B.QUEUED, failure_reason="", worker="", heartbeat_at=None
-        )
-        if updated:
+        locked = BATCHES.lock(batch)
+        if locked.status == B.FAILED:  # anything else: already retried (or never failed), nothing to do
+            BATCHES.execute(locked, "retry", by=by, change=requeued, locked=True)
             enqueue(batch.pk)
     batch.refresh_from_db()
     return batch

@@ -85,7 +85,7 @@ def plan_batch(batch: ScanBatch, holder: Holder) -> None:
     ScanBatchPage.objects.bulk_update(
         pages, ["part", "group", "case_number", "document_type", "case", "status", "reason", "detail"], batch_size=500
     )
-    holder.beat(status=B.ROUTING, planned_at=clock.now())
+    holder.transition("route", planned_at=clock.now())
     batch.planned_at = clock.now()
 
 

@@ -2,6 +2,7 @@
 page's outcome is saved as soon as it is known, so a worker that dies mid-way leaves a batch another worker resumes
 where it stopped."""
 
+import contextlib
 import logging
 import secrets
 import shutil
@@ -52,7 +53,7 @@ def batch_process(*, batch_id: int) -> ScanBatch | None:
         finally:
             for reader in readers.values():
                 reader.close()
-        holder.beat(status=B.DONE, finished_at=clock.now(), worker="")
+        holder.transition("finish", finished_at=clock.now(), worker="")
     except BatchTaken:
         logger.warning("scan batch id=%s taken over by another worker; stopping", batch.pk)
         return None
@@ -64,9 +65,10 @@ def batch_process(*, batch_id: int) -> ScanBatch | None:
         return None
     except Exception as e:
         logger.exception("scan batch id=%s failed", batch.pk)
-        ScanBatch.objects.filter(pk=batch.pk, worker=token).update(
-            status=B.FAILED, failure_reason=f"{type(e).__name__}: {e}"[:500], worker="", finished_at=clock.now()
-        )
+        with contextlib.suppress(BatchTaken):  # taken over meanwhile: the other worker decides
+            holder.transition(
+                "fail", failure_reason=f"{type(e).__name__}: {e}"[:500], worker="", finished_at=clock.now()
+            )
         batch.refresh_from_db()
         return batch
     finally:
@@ -87,7 +89,7 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
     pending = list(batch.pages.filter(status=P.PENDING).order_by("number"))
     if not pending:
         return
-    holder.beat(status=B.READING)
+    holder.transition("read")
     for page in pending:
         reader = readers[page.file_id]
         reader.open()  # a file that cannot be opened at all fails the batch (retry reads it again)
