@@ -8,13 +8,18 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 # `run` and `test` (and what they need first) default to DEBUG=1: a laptop with nothing configured runs on the
 # embedded default. The production targets read DEBUG from the environment, where it defaults to off.
-run test messages migrate seed lint check: export DEBUG ?= 1
+run test test-fast messages migrate seed lint check: export DEBUG ?= 1
+# The suite runs in parallel processes (pytest-xdist): one per core by default. Tests of one browser module share a
+# process (their live server); every process has its own test database and its own keys in Redis.
+PYTEST_WORKERS ?= auto
+PYTEST := $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: help run test lint check messages migrate seed web worker beat gateway bench clean
+.PHONY: help run test test-fast lint check messages migrate seed web worker beat gateway bench clean
 
 help:
 	@echo "make run     serve the demo on http://127.0.0.1:$(PORT) (embedded default: SQLite, local files)"
-	@echo "make test    ruff, migrations check, import contracts, pytest"
+	@echo "make test    ruff, migrations check, import contracts, the whole suite in parallel (what CI runs)"
+	@echo "make test-fast   the inner loop: the suite without browser and slow tests, on SQLite, in parallel"
 	@echo "make web | worker | beat   production processes (configured by environment, see .env.example)"
 	@echo "make gateway the exchange gateway stand-in alone on GATEWAY_PORT (default 8001), docs/registries.md"
 
@@ -50,7 +55,15 @@ check: $(VENV)/.installed
 	$(MANAGE) makemigrations --check --dry-run
 
 test: $(VENV)/.installed messages lint check
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PYTEST) --durations=15 $(PYTEST_ARGS)
+
+# Embedded default whatever the shell says: no PostgreSQL, no Redis, no CI (whose rule turns their skips into failures).
+test-fast: export DATABASE_URL :=
+test-fast: export CELERY_BROKER_URL :=
+test-fast: export REDIS_URL :=
+test-fast: export CI :=
+test-fast: $(VENV)/.installed messages
+	$(PYTEST) -m "not browser and not slow and not postgres and not redis" $(PYTEST_ARGS)
 
 # The access log leaves out query strings: a search by RNOKPP must not end up in a log file.
 web: $(VENV)/.installed

@@ -27,6 +27,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import case_detail_queryset, case_list
+from registries.selectors import registry_list
 
 S = Case.Status
 R = Membership.Role
@@ -50,6 +51,9 @@ class Today:
         return cls(day=day, soon_until=deadlines.due_soon_until(day))
 
     def mark(self, case: Case) -> str:
+        """Overdue / due soon — for cases still open; a decided, closed or withdrawn case has no deadline left."""
+        if not case.is_open:
+            return ""
         return deadlines.due_mark(
             case.due_date, today=self.day, soon_until=self.soon_until, paused=case.clock_paused_at is not None
         )
@@ -214,6 +218,12 @@ class Review:
         return 0
 
 
+def registry_name(document: Document) -> str:
+    """The registry an extract came from, as clerks and reviewers name it (ДРАЦС)."""
+    registry = registry_list().filter(code=document.registry_code).first()
+    return str(registry) if registry else document.registry_code
+
+
 def case_review(*, user, pk: int, today: Today | None = None) -> Review:
     """One case of my back office, with its applicant's earlier cases, checklist, pages and timeline; 404 if it is
     not one of mine to see."""
@@ -241,6 +251,8 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
                 "n": n,
                 "total": len(in_document),
             }
+            if document.origin == Document.Origin.REGISTRY:
+                page.caption += " · " + _("extract from %(registry)s") % {"registry": registry_name(document)}
             pages.append(page)
     events = list(case.events.all())
     for event in events:

@@ -340,4 +340,6 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         _add_errors(form, error)
         return _review_page(request, pk, bound={action.replace("-", "_"): form}, status=400)
     messages.success(request, done)
-    return redirect("backoffice:case", pk=pk)
+    url = reverse("backoffice:case", args=[pk])
+    page = request.POST.get("page", "")
+    return redirect(f"{url}?page={page}#viewer" if page.isdigit() else url)

@@ -3,6 +3,7 @@ data are reached through the offices' pages, which scope and log access."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     BackOffice,
@@ -17,6 +18,10 @@ from cases.models import (
     ServiceType,
     User,
 )
+
+admin.site.site_header = _("Hromada Intake: administration")
+admin.site.site_title = _("Hromada Intake")
+admin.site.index_title = _("Organisation and catalog")
 
 
 class MembershipInline(admin.TabularInline):

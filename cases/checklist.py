@@ -55,6 +55,24 @@ def checklist_for(case: Case, documents: list[Document] | None = None) -> list[C
     return lines
 
 
+def in_checklist_order(case: Case, documents: list[Document]) -> list[Document]:
+    """``documents`` in the order of the service's checklist (then unlisted types, then unsorted pages), not the
+    order in which parallel uploads happened to finish. Within one checklist item, the order they were added."""
+    rank: dict[int, int] = {}
+    for index, item in enumerate(case.service_type.checklist.prefetch_related("document_types")):
+        for document_type in item.document_types.all():
+            rank.setdefault(document_type.pk, index)
+    unlisted = len(rank) + 1
+    return sorted(
+        documents,
+        key=lambda d: (
+            rank.get(d.document_type_id, unlisted) if d.document_type_id else unlisted + 1,
+            d.position,
+            d.pk,
+        ),
+    )
+
+
 def missing_items(case: Case, documents: list[Document] | None = None) -> list[ChecklistItem]:
     return [line.item for line in checklist_for(case, documents) if not line.satisfied]
 

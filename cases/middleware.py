@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -23,3 +24,20 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml", "application/vnd.oai")
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Django's gzip, for text only: pages, partials, JSON, the schema. Page images, PDFs and originals are already
+    compressed and stream from storage, so they pass untouched. Static files come pre-compressed from WhiteNoise.
+
+    BREACH: every page carries the CSRF token, but Django masks it afresh in each response, and this middleware
+    (Django >= 4.2) pads each gzip stream with random bytes ("Heal the BREACH"); see docs/security.md."""
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "")
+        if not content_type.startswith(COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)

@@ -1,11 +1,132 @@
-"""Kernel services shared by the offices: case numbers, inbox entries, the file access log, idempotency keys."""
+"""Kernel services shared by the offices: case numbers, inbox entries, the file access log, idempotency keys,
+and the checks every write of an applicant's data goes through."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.exceptions import InvalidInput
-from cases.models import AccessLogEntry, Case, CaseNumberSequence, Community, IdempotencyKey, InboxMessage
+from cases.access import access_for
+from cases.exceptions import InvalidInput, NotPermitted
+from cases.models import AccessLogEntry, Applicant, Case, CaseNumberSequence, Community, IdempotencyKey, InboxMessage
+from cases.validators import (
+    ID_CARD_RE,
+    passport_kind_for,
+    passport_number_normalised,
+    phone_normalised,
+    rnokpp_birth_date,
+    rnokpp_is_valid,
+    validate_phone,
+)
+
+# The error code of "this person is already registered": the UI links the message to the existing person.
+APPLICANT_EXISTS = "applicant_exists"
+APPLICANT_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "rnokpp",
+    "unzr",
+    "passport_kind",
+    "passport_number",
+    "address",
+    "phone",
+)
+
+
+def _applicant_taken(applicant: Applicant) -> dict[str, list[ValidationError]]:
+    """Our uniqueness rules as field errors naming the person on file (never the database's constraint text)."""
+    others = Applicant.objects.exclude(pk=applicant.pk) if applicant.pk else Applicant.objects.all()
+    errors: dict[str, list[ValidationError]] = {}
+    if applicant.rnokpp and (found := others.filter(rnokpp=applicant.rnokpp).only("pk").first()):
+        errors["rnokpp"] = [
+            ValidationError(
+                _("A person with this RNOKPP is already registered."),
+                code=APPLICANT_EXISTS,
+                params={"applicant": found.pk, "identifier": applicant.rnokpp},
+            )
+        ]
+    if applicant.passport_number and (
+        found := others.filter(passport_kind=applicant.passport_kind, passport_number=applicant.passport_number)
+        .only("pk")
+        .first()
+    ):
+        errors["passport_number"] = [
+            ValidationError(
+                _("A person with this document number is already registered."),
+                code=APPLICANT_EXISTS,
+                params={"applicant": found.pk, "identifier": applicant.passport_number},
+            )
+        ]
+    return errors
+
+
+def applicant_prepare(applicant: Applicant) -> None:
+    """Fill in what the identifiers tell, then check the person: raises ``ValidationError`` with one message per
+    field. The date of birth comes from a valid RNOKPP when it is blank, the document kind from the number's shape
+    when none is chosen, and a booklet series typed in Latin look-alikes is written in Cyrillic."""
+    applicant.rnokpp = (applicant.rnokpp or "").strip() or None
+    applicant.passport_number = passport_number_normalised(applicant.passport_number)
+    if applicant.passport_number and not applicant.passport_kind:
+        applicant.passport_kind = passport_kind_for(applicant.passport_number)
+    if applicant.birth_date is None and applicant.rnokpp and rnokpp_is_valid(applicant.rnokpp):
+        applicant.birth_date = rnokpp_birth_date(applicant.rnokpp)
+    applicant.phone = phone_normalised(applicant.phone)
+    errors: dict[str, list] = {}
+    try:
+        applicant.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as e:
+        errors = {field: list(e.error_dict[field]) for field in e.error_dict}
+    try:
+        validate_phone(applicant.phone)
+    except ValidationError as e:
+        errors.setdefault("phone", e.error_list)
+    if applicant.passport_kind == Applicant.PassportKind.BOOKLET and ID_CARD_RE.fullmatch(applicant.passport_number):
+        errors["passport_number"] = [
+            ValidationError(
+                _("Nine digits is the number of an ID card, not of a passport booklet: choose “ID card”."),
+                code="passport_kind_mismatch",
+            )
+        ]
+    for field, taken in _applicant_taken(applicant).items():
+        errors.setdefault(field, taken)
+    if errors:
+        # GOV.UK's rule: one message per field, the first that applies (a field validator and clean() may agree).
+        raise ValidationError({field: found[:1] for field, found in errors.items()})
+
+
+def applicant_save(applicant: Applicant, *, update_fields=None) -> None:
+    """Save a prepared applicant; a registration racing ours for the same number answers as a field error."""
+    try:
+        with transaction.atomic():
+            applicant.save(update_fields=update_fields)
+    except IntegrityError:
+        taken = _applicant_taken(applicant)
+        raise ValidationError(taken or _("The person could not be saved: please send the form again.")) from None
+
+
+def applicant_may_edit(*, applicant: Applicant, user) -> bool:
+    """Clerks of the community that registered the person, or that has a case of theirs, may correct their data."""
+    communities = set(access_for(user).clerk_community_ids)
+    if not communities:
+        return False
+    return (
+        applicant.registered_at.community_id in communities
+        or applicant.cases.filter(community_id__in=communities).exists()
+    )
+
+
+def applicant_update(*, applicant: Applicant, by, data: dict) -> Applicant:
+    """Correct a person's data (same checks as a registration); raises ``ValidationError`` with field errors."""
+    if not applicant_may_edit(applicant=applicant, user=by):
+        raise NotPermitted(_("Only a clerk of the person's community can change their data."))
+    for name in APPLICANT_FIELDS:
+        if name in data:
+            setattr(applicant, name, data[name])
+    applicant_prepare(applicant)
+    applicant_save(applicant, update_fields=APPLICANT_FIELDS)
+    return applicant
 
 
 def case_number_next(*, community: Community, year: int) -> str:
@@ -32,6 +153,11 @@ def inbox_mark_read(*, message: InboxMessage, by) -> None:
         message.read_at = clock.now()
         message.read_by = by
         message.save(update_fields=["read_at", "read_by"])
+
+
+def inbox_mark_all_read(*, messages, by) -> int:
+    """Mark every unread entry of ``messages`` (a queryset already scoped to what ``by`` may see) as read."""
+    return messages.filter(read_at__isnull=True).update(read_at=clock.now(), read_by=by)
 
 
 def access_log_record(*, user, case: Case, what: str, object_id: int | None = None) -> None:

@@ -86,3 +86,41 @@ def validate_printable(value: str) -> None:
     """No control characters (tabs and line breaks aside): they corrupt printouts, exports and logs."""
     if any(not (ch.isprintable() or ch in "\t\n\r") for ch in value or ""):
         raise ValidationError(_("This text contains control characters; type it again."), code="control_characters")
+
+
+# Latin capitals that look like Cyrillic ones: a booklet series typed on a Latin keyboard layout reads the same.
+LATIN_LOOKALIKES = str.maketrans("ABCEHIKMOPTXY", "АВСЕНІКМОРТХУ")
+
+
+def passport_number_normalised(value: str) -> str:
+    """The number as the document prints it: no spaces or dashes, capitals, a Latin look-alike series in Cyrillic."""
+    value = re.sub(r"[\s\-]", "", value or "").upper()
+    if re.fullmatch(r"[A-ZА-ЯҐЄІЇ]{2}\d{6}", value):
+        value = value[:2].translate(LATIN_LOOKALIKES) + value[2:]
+    return value
+
+
+def passport_kind_for(number: str) -> str:
+    """The document a number's shape tells: ``booklet`` (2 Cyrillic letters + 6 digits), ``id_card`` (9 digits)."""
+    if PASSPORT_BOOKLET_RE.fullmatch(number or ""):
+        return "booklet"
+    if ID_CARD_RE.fullmatch(number or ""):
+        return "id_card"
+    return ""
+
+
+def phone_normalised(value: str) -> str:
+    """A Ukrainian phone number as +380XXXXXXXXX; anything else is returned as typed (stripped) for the check."""
+    digits = re.sub(r"[\s()\-.]", "", value or "")
+    if re.fullmatch(r"0\d{9}", digits):
+        return "+38" + digits
+    if re.fullmatch(r"380\d{9}", digits):
+        return "+" + digits
+    return digits if re.fullmatch(r"\+380\d{9}", digits) else (value or "").strip()
+
+
+def validate_phone(value: str) -> None:
+    if value and not re.fullmatch(r"\+380\d{9}", value):
+        raise ValidationError(
+            _("Give a Ukrainian phone number: +380 XX XXX XX XX or 0XX XXX XX XX."), code="phone_format"
+        )

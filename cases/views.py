@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -82,6 +84,48 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": str(_("Not found."))}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "permission_denied", "detail": str(_("Not allowed."))}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_rerender(view):
+    """Mark a form view that can show its posted data again when the CSRF check refused the post.
+
+    The view is then called with ``request.csrf_failed`` set: it must render the form from ``request.POST`` and
+    act on nothing. Only the form is shown again; the user reads it and sends it with a fresh token."""
+    view.csrf_rerender = True
+    return view
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A post refused by the CSRF check (a sign-in in another tab, an expired session): never Django's page.
+
+    Signed-in users of a form marked ``csrf_rerender`` get that form back with what they typed; the login form
+    keeps the user name; everything else gets a translated page with a way back. The API answers JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "detail": str(_("CSRF check failed: reload and try again."))}, 403)
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    if match is not None and match.url_name == "login":
+        from django.contrib.auth.forms import AuthenticationForm
+
+        form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+        context = {"form": form, "next": request.POST.get("next", ""), "csrf_failed": True}
+        return render(request, "registration/login.html", context, status=403)
+    if match is not None and getattr(match.func, "csrf_rerender", False) and request.user.is_authenticated:
+        request.csrf_failed = True
+        response = match.func(request, *match.args, **match.kwargs)
+        response.status_code = 403
+        return response
+    referer = request.headers.get("Referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+    return render(request, "csrf_failure.html", {"back": back}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

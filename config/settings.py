@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "cases.apps.LoginThrottlingConfig",  # django-axes, named in Ukrainian in the admin
     "cases",
     "frontoffice",
     "backoffice",
@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cases.middleware.CompressTextMiddleware",  # below WhiteNoise: static files come pre-compressed from it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cases.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,6 +260,8 @@ SCAN_SCRATCH_DIR = env("SCAN_SCRATCH_DIR")
 SCAN_SCRATCH_MAX_AGE_SECONDS = env_int("SCAN_SCRATCH_MAX_AGE_SECONDS", 6 * 60 * 60)
 # Scanner inboxes: <root>/<front-office code>/ unless the front office names its own folder.
 SCAN_INBOX_ROOT = Path(env("SCAN_INBOX_ROOT", str(VAR_DIR / "scan-inbox")))
+# How scanners reach that root over the network, shown to clerks instead of the server's path, e.g. \\hromada\scan
+SCAN_INBOX_SHARE = env("SCAN_INBOX_SHARE", "")
 SCAN_INBOX_POLL_SECONDS = env_int("SCAN_INBOX_POLL_SECONDS", 30)
 # A claimed file left in working/ this long belonged to a worker that died; another worker finishes it.
 SCAN_INBOX_STALE_SECONDS = env_int("SCAN_INBOX_STALE_SECONDS", 900)
@@ -343,6 +346,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working d
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "cases.views.csrf_failure"  # a translated page, or the form again with what was typed
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

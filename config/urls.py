@@ -32,5 +32,6 @@ if settings.REGISTRY_GATEWAY_STANDIN:
 
     urlpatterns += [path("_gateway/", gateway_view), path("_gateway/<path:rest>", gateway_view)]
 
+handler403 = "cases.views.permission_denied"
 handler404 = "cases.views.not_found"
 handler500 = "cases.views.server_error"

@@ -2,9 +2,11 @@
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Applicant, Case, DocumentType, ServiceType
+from cases.validators import rnokpp_is_valid
 
 APPLICANT_FIELDS = [
     "last_name",
@@ -18,6 +20,19 @@ APPLICANT_FIELDS = [
     "address",
     "phone",
 ]
+
+
+def mark_optional(form: forms.Form) -> None:
+    """GOV.UK's way: the optional fields say so in their label; the rest are required (and marked for the browser).
+    Browser validation stays off (``novalidate``): the server's messages are the ones in the user's language."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.HiddenInput) or getattr(field, "marked", False):
+            continue
+        field.marked = True
+        if field.required:
+            field.widget.attrs.setdefault("aria-required", "true")
+        elif field.label:
+            field.label = format_lazy("{} ({})", field.label, _("optional"))
 
 
 class DateInput(forms.DateInput):
@@ -37,17 +52,54 @@ class ApplicantForm(forms.Form):
         )
         for field in self.fields.values():
             field.validators = [v for v in field.validators if not getattr(v, "__module__", "").startswith("cases")]
+        # The service fills these from the identifiers when left blank (the RNOKPP encodes the date of birth).
+        self.fields["birth_date"].required = False
+        self.fields["birth_date"].help_text = _("Filled in from the RNOKPP when left blank.")
+        self.fields["passport_kind"].required = False
         self.fields["rnokpp"].help_text = _("10 digits. A person may lawfully have none: then give the passport.")
         self.fields["passport_number"].help_text = _("Booklet: 2 Cyrillic letters and 6 digits; ID card: 9 digits.")
-        self.fields["unzr"].help_text = _("Optional, from the ID card: YYYYMMDD-NNNNC.")
-        self.fields["passport_kind"].choices = [("", _("— choose —")), *Applicant.PassportKind.choices]
+        self.fields["unzr"].help_text = _("From the ID card: YYYYMMDD-NNNNC.")
+        self.fields["passport_kind"].choices = [("", _("— from the number —")), *Applicant.PassportKind.choices]
+        self.fields["passport_kind"].help_text = _("Told by the number's shape when left as it is.")
+        self.fields["phone"].help_text = _("+380 XX XXX XX XX or 0XX XXX XX XX.")
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.fields["rnokpp"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        # Everything the identifiers say is filled in by the service; a person always has a name.
+        self.fields["rnokpp"].required = False
+        self.fields["last_name"].widget.attrs["autofocus"] = True
         if len(front_offices) > 1:
             self.fields["front_office"] = forms.ChoiceField(
                 choices=[(fo.pk, fo.name) for fo in front_offices], label=_("Front office")
             )
 
+        mark_optional(self)
+
     def applicant_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in APPLICANT_FIELDS}
+
+
+class RegisterForm(ApplicantForm):
+    """Registering and opening the first case on one screen: the service is optional (no case is opened without
+    one) and never pre-selected."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"] = forms.ModelChoiceField(
+            queryset=ServiceType.objects.filter(active=True),
+            label=_("Service to apply for"),
+            required=False,
+            empty_label=_("— register only, no case yet —"),
+            help_text=_("Choose it to open the case straight away."),
+        )
+        self.fields["service_type"].widget.attrs.update(
+            {"hx-get": reverse_lazy("frontoffice:service-checklist"), "hx-target": "#checklist-preview"}
+        )
+        # Always has a value in the browser (in person unless changed); a client that leaves it out means in person.
+        self.fields["channel"] = forms.ChoiceField(
+            choices=Case.Channel.choices, label=_("Channel"), initial=Case.Channel.IN_PERSON, required=False
+        )
+        self.fields["channel"].marked = True
+        mark_optional(self)
 
 
 class SearchForm(forms.Form):
@@ -57,6 +109,15 @@ class SearchForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), required=False, max_length=100)
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
 
+    def clean_rnokpp(self) -> str:
+        """The checksum is checked before anything is offered: a mistyped number must not lead to a registration."""
+        value = self.cleaned_data["rnokpp"].strip()
+        if value and not rnokpp_is_valid(value):
+            raise forms.ValidationError(
+                _("This is not a valid RNOKPP (10 digits with a check digit): please check the number.")
+            )
+        return value
+
     @property
     def asked(self) -> bool:
         return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
@@ -64,7 +125,7 @@ class SearchForm(forms.Form):
 
 class CaseOpenForm(forms.Form):
     service_type = forms.ModelChoiceField(
-        queryset=ServiceType.objects.filter(active=True), label=_("Service"), empty_label=None
+        queryset=ServiceType.objects.filter(active=True), label=_("Service"), empty_label=_("— choose a service —")
     )
     channel = forms.ChoiceField(choices=Case.Channel.choices, label=_("Channel"), initial=Case.Channel.IN_PERSON)
     duplicate_reason = forms.CharField(
@@ -84,6 +145,7 @@ class CaseOpenForm(forms.Form):
             self.fields["front_office"] = forms.ChoiceField(
                 choices=[(fo.pk, fo.name) for fo in front_offices], label=_("Front office")
             )
+        mark_optional(self)
 
 
 class UploadForm(forms.Form):

@@ -6,9 +6,11 @@ objects; callers load them through selectors.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from cases.checklist import in_checklist_order
 from cases.models import Case
 from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, draw_qr, new_canvas, wrap
 
@@ -83,14 +85,14 @@ def receipt_pdf(case: Case) -> bytes:
     w.pair(_("Date of birth"), case.applicant.birth_date.strftime("%d.%m.%Y"))
     w.pair(_("Service"), case.service_type.name)
     w.pair(_("Front office"), _office(case))
-    w.pair(_("Decided by"), case.back_office.name)
+    w.pair(_("To be decided by"), case.back_office.name)
     w.pair(_("Received"), _local(case.first_submitted_at or case.submitted_at or case.created_at))
     if case.due_date:
         w.pair(_("Decision due by"), case.due_date.strftime("%d.%m.%Y"))
     w.rule()
     w.text(_("Documents received"), size=12, bold=True)
     total = 0
-    for number, document in enumerate(case.documents.all(), start=1):
+    for number, document in enumerate(in_checklist_order(case, list(case.documents.all())), start=1):
         pages = len(document.pages.all())
         total += pages
         name = document.document_type.name if document.document_type else _("Unsorted pages")
@@ -110,6 +112,13 @@ def receipt_pdf(case: Case) -> bytes:
     return w.done()
 
 
+# What the notice says was decided, as the decision's own words ("Рішення: призначити допомогу").
+DECISION_WORDS = {
+    Case.Decision.GRANTED: gettext_lazy("to grant the assistance"),
+    Case.Decision.REFUSED: gettext_lazy("to refuse the assistance"),
+}
+
+
 def decision_notice_pdf(case: Case) -> bytes:
     """The notice handed to the applicant: the decision, its grounds and reasons. ``case`` with refusal grounds."""
     w = _Writer(_("Decision notice %(number)s") % {"number": case.number})
@@ -120,7 +129,7 @@ def decision_notice_pdf(case: Case) -> bytes:
     w.pair(_("Applicant"), case.applicant.full_name)
     w.pair(_("Service"), case.service_type.name)
     w.pair(_("Decided"), _local(case.decided_at))
-    w.pair(_("Decision"), case.get_decision_display())
+    w.pair(_("Decision"), DECISION_WORDS.get(case.decision, case.get_decision_display()))
     grounds = list(case.refusal_grounds.all())
     if grounds:
         w.text(_("Legal grounds"), size=12, bold=True)
@@ -138,6 +147,26 @@ def decision_notice_pdf(case: Case) -> bytes:
     return w.done()
 
 
+def _cell(text: str, size: float, width: float) -> list[str]:
+    """``text`` wrapped into a column; a word wider than the column breaks after a hyphen, else where it must."""
+    lines = []
+    for line in wrap(text, FONT, size, width):
+        while stringWidth(line, FONT, size) > width:
+            cut = len(line)
+            while cut > 1 and stringWidth(line[:cut], FONT, size) > width:
+                cut -= 1
+            hyphen = line.rfind("-", 0, cut)
+            cut = hyphen + 1 if hyphen > 0 else cut
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+def _number(line) -> str:
+    return line.case.number + (" *" if line.action == "resubmit" else "")
+
+
 def transfer_register_pdf(*, front_office, day, lines) -> bytes:
     """The daily register of packages passed to the back office, with a line for signatures."""
     w = _Writer(_("Transfer register %(office)s %(day)s") % {"office": front_office.code, "day": day})
@@ -146,39 +175,53 @@ def transfer_register_pdf(*, front_office, day, lines) -> bytes:
     w.pair(_("Community"), front_office.community.name)
     w.pair(_("Date"), day.strftime("%d.%m.%Y"))
     w.rule()
-    columns = [
-        (0, "#"),
-        (10 * mm, _("Time")),
-        (25 * mm, _("Case")),
-        (70 * mm, _("Applicant")),
-        (120 * mm, _("Service")),
-    ]
-    w.need(LINE)
-    w.canvas.setFont(FONT_BOLD, 9)
-    for x, title in columns:
-        w.canvas.drawString(MARGIN + x, w.y - 9, title)
-    w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - 9, _("Pages"))
-    w.y -= 14
-    for n, line in enumerate(lines, start=1):
+    # Column widths measured against the longest case number (a 31-character number at 8 pt is about 49 mm), so
+    # nothing overprints: names and services wrap inside their own column, and the row is as tall as its tallest.
+    size, leading = 8, 10
+    width = PAGE_WIDTH - 2 * MARGIN
+    pages_w = 12 * mm
+    number_w = max((stringWidth(_number(line), FONT, size) for line in lines), default=30 * mm) + 3 * mm
+    fixed = [("#", 7 * mm), (_("Time"), 11 * mm), (_("Case"), number_w)]
+    rest = width - sum(w_ for _t, w_ in fixed) - pages_w
+    columns = [*fixed, (_("Applicant"), rest * 0.42), (_("Service"), rest * 0.58)]
+    starts = [sum(w_ for _t, w_ in columns[:i]) for i in range(len(columns))]
+
+    def header() -> None:
         w.need(LINE)
-        w.canvas.setFont(FONT, 9)
+        w.canvas.setFont(FONT_BOLD, size)
+        for x, (title, _w) in zip(starts, columns, strict=True):
+            w.canvas.drawString(MARGIN + x, w.y - size, title)
+        w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - size, _("Pages"))
+        w.y -= leading + 4
+
+    header()
+    for n, line in enumerate(lines, start=1):
         values = [
             str(n),
             timezone.localtime(line.at).strftime("%H:%M"),
-            line.case.number + (" *" if line.action == "resubmit" else ""),
-            line.case.applicant.full_name[:32],
-            line.case.service_type.name[:48],
+            _number(line),
+            line.case.applicant.full_name,
+            line.case.service_type.name,
         ]
-        for (x, _title), value in zip(columns, values, strict=True):
-            w.canvas.drawString(MARGIN + x, w.y - 9, value)
-        w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - 9, str(line.pages))
-        w.y -= 13
+        cells = [_cell(value, size, col_w - 2 * mm) for value, (_t, col_w) in zip(values, columns, strict=True)]
+        height = max(len(cell) for cell in cells) * leading + 3
+        if w.y - height < MARGIN:
+            w.canvas.showPage()
+            w.y = PAGE_HEIGHT - MARGIN
+            header()
+        w.canvas.setFont(FONT, size)
+        for x, cell in zip(starts, cells, strict=True):
+            for i, text in enumerate(cell):
+                w.canvas.drawString(MARGIN + x, w.y - size - i * leading, text)
+        w.canvas.drawRightString(PAGE_WIDTH - MARGIN, w.y - size, str(line.pages))
+        w.y -= height
     w.rule()
     w.text(
-        _("Packages: %(count)d; pages: %(pages)d. * resubmitted after a request for information.")
-        % {"count": len(lines), "pages": sum(line.pages for line in lines)},
+        _("Packages: %(count)d; pages: %(pages)d.") % {"count": len(lines), "pages": sum(line.pages for line in lines)},
         size=10,
     )
+    if any(line.action == "resubmit" for line in lines):
+        w.text(_("* resubmitted after a request for information."), size=9)
     w.y -= 10 * mm
     w.text(_("Passed by (front office): ____________________   Received by (back office): ____________________"))
     return w.done()

@@ -149,6 +149,11 @@ def clerk_front_offices(*, user) -> list[FrontOffice]:
 # --- Cases --------------------------------------------------------------------------------------------------------
 
 
+def cases_by_number(*, user, numbers: list[str]) -> dict[str, Case]:
+    """The cases among ``numbers`` the user may see, by number (a duplicate elsewhere stays a bare number)."""
+    return {case.number: case for case in case_list(user=user, filters={}).filter(number__in=numbers)}
+
+
 def clerk_case_list(*, user, status: str = "", number: str = "") -> QuerySet[Case]:
     return case_list(user=user, filters={"status": status, "number": number.strip()}).order_by("-created_at")
 

@@ -17,7 +17,13 @@ class ApplicantCreateSerializer(ApplicantSerializer):
 
     class Meta(ApplicantSerializer.Meta):
         fields = [*ApplicantSerializer.Meta.fields, "front_office"]
-        extra_kwargs = {**ApplicantSerializer.Meta.extra_kwargs, "id": {"read_only": True}}
+        extra_kwargs = {
+            **ApplicantSerializer.Meta.extra_kwargs,
+            "id": {"read_only": True},
+            # Filled in by the service from the RNOKPP / the number's shape when not given.
+            "birth_date": {"required": False, "allow_null": True},
+            "passport_kind": {"required": False},
+        }
 
 
 class CaseCreateSerializer(serializers.Serializer):

@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import clock, deadlines, lifecycle
 from cases.access import access_for
+from cases.checklist import in_checklist_order
 from cases.exceptions import (
     DomainError,
     DuplicateFile,
@@ -35,9 +36,16 @@ from cases.lifecycle import CASES, Action
 from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
 from cases.pages import PAGES, PageAction, lease, page_claim
 from cases.queue import enqueue_on_commit, send
-from cases.services import case_number_next, idempotency_remember, idempotent_case
+from cases.services import (
+    applicant_prepare,
+    applicant_save,
+    case_number_next,
+    idempotency_remember,
+    idempotent_case,
+)
 from cases.statemachine import Change
 from frontoffice import processing
+from registries.services import registry_queries_for_new_case
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +68,12 @@ def _lock_editable(case: Case | int, by) -> Case:
 
 
 def applicant_register(*, by, front_office: FrontOffice, data: dict) -> Applicant:
-    """Register a person. ``data`` holds the Applicant fields; raises ``ValidationError`` with field errors."""
+    """Register a person. ``data`` holds the Applicant fields; raises ``ValidationError`` with field errors (one per
+    field; a number already on file answers with the code ``applicant_exists`` and the person's id)."""
     _require_clerk_of(front_office, by)
     applicant = Applicant(registered_at=front_office, created_by=by, **data)
-    if applicant.rnokpp == "":
-        applicant.rnokpp = None
-    if applicant.passport_number:
-        applicant.passport_number = applicant.passport_number.strip().upper()
-    applicant.full_clean()
-    with transaction.atomic():
-        applicant.save()
+    applicant_prepare(applicant)
+    applicant_save(applicant)
     logger.info("applicant registered id=%s front_office=%s", applicant.pk, front_office.pk)
     return applicant
 
@@ -121,6 +125,8 @@ def case_open(
         note=case.duplicate_reason,
         data={"duplicate_of": [c.number for c in existing]} if existing else None,
     )
+    # What a state registry holds is asked for at once; the questions go out when this transaction commits.
+    registry_queries_for_new_case(case=case, by=by)
     return case
 
 
@@ -184,7 +190,7 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
                         document=document, source=source, source_index=index, position=page_position
                     )
                     if info.ready is not None:
-                        saved.extend(_store_ready_page(page, f, info.ready))
+                        saved.extend(_store_ready_page(page, name, info.ready))
                     else:
                         page_ids.append(page.pk)
             _enqueue_pages(page_ids)
@@ -196,11 +202,12 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
     return document
 
 
-def _store_ready_page(page: Page, f: File, ready: processing.Ready) -> list[str]:
-    """A page the inspection found already normalised: the original is its image; no task needed."""
+def _store_ready_page(page: Page, original: str, ready: processing.Ready) -> list[str]:
+    """A page the inspection found already normalised: the stored original is its image; no task needed. (It is
+    copied from storage: the upload's temporary file may already have been moved there.)"""
     image_path, thumb_path = _page_paths(page)
-    f.seek(0)
-    image_name = default_storage.save(image_path, f)
+    with default_storage.open(original, "rb") as source:
+        image_name = default_storage.save(image_path, source)
     thumb_name = default_storage.save(thumb_path, ContentFile(ready.thumbnail))
 
     def change(a) -> Change:
@@ -420,22 +427,29 @@ def case_hand_over(*, case: Case, by) -> Case:
 
 
 def case_package_pdf(*, case_id: int) -> str | None:
-    """Assemble one PDF of every ready page in order (lossless: the JPEGs are embedded as they are)."""
+    """Assemble one PDF of every ready page, documents in the checklist's order, on A4 pages (lossless: the JPEGs
+    are embedded as they are; a page larger than A4 is scaled down into it, a smaller one is centred, a landscape
+    image gets a landscape sheet)."""
     import img2pdf
 
-    case = Case.objects.filter(pk=case_id).first()
+    case = Case.objects.select_related("service_type").filter(pk=case_id).first()
     if case is None:
         return None
-    pages = Page.objects.filter(document__case=case, status=Page.Status.READY).order_by(
-        "document__position", "document_id", "position", "pk"
+    documents = in_checklist_order(
+        case, list(case.documents.prefetch_related(Prefetch("pages", Page.objects.order_by("position", "pk"))))
     )
     images = []
-    for page in pages:
-        with default_storage.open(page.image.name, "rb") as f:
-            images.append(f.read())
+    for document in documents:
+        for page in document.pages.all():
+            if page.status != Page.Status.READY:
+                continue
+            with default_storage.open(page.image.name, "rb") as f:
+                images.append(f.read())
     if not images:
         return None
-    pdf = img2pdf.convert(images, layout_fun=img2pdf.get_fixed_dpi_layout_fun((300, 300)))
+    a4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+    layout = img2pdf.get_layout_fun(a4, fit=img2pdf.FitMode.shrink, auto_orient=True)
+    pdf = img2pdf.convert(images, layout_fun=layout)
     name = _replace(f"cases/{case.pk}/package.pdf", pdf)
     Case.objects.filter(pk=case.pk).update(package_pdf=name)
     return name

@@ -11,27 +11,40 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import clock
 from cases.access import access_for
-from cases.checklist import checklist_for
+from cases.checklist import checklist_for, in_checklist_order
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
-from cases.models import Case, DocumentType, FrontOffice
+from cases.models import Applicant, Case, DocumentType, FrontOffice
 from cases.pages import PAGES
 from cases.selectors import document_get, page_get
-from cases.services import inbox_mark_read
+from cases.services import (
+    APPLICANT_EXISTS,
+    APPLICANT_FIELDS,
+    applicant_may_edit,
+    applicant_prepare,
+    inbox_mark_all_read,
+    inbox_mark_read,
+)
+from cases.services import applicant_update as services_kernel_update
+from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
-from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, SearchForm, UploadForm
+from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, RegisterForm, SearchForm, UploadForm
 
 S = Case.Status
 POLL_SECONDS = 2
+INBOX_SHOWN = 5  # the home page shows the newest few; the work lists come first
 
 
 def front_office_required(view):
@@ -56,11 +69,25 @@ def front_office_required(view):
 def home(request: HttpRequest) -> HttpResponse:
     """The clerk's day: the inbox, packages late for submission, cases waiting on us, decisions to hand over."""
     board = selectors.clerk_board(user=request.user)
+    inbox = list(board.inbox[: INBOX_SHOWN + 1])
     return render(
         request,
         "frontoffice/home.html",
-        {"board": board, "inbox": list(board.inbox[: selectors.LIST_LIMIT]), "nav": "home"},
+        {
+            "board": board,
+            "inbox": inbox[:INBOX_SHOWN],
+            "inbox_more": board.inbox.count() - INBOX_SHOWN if len(inbox) > INBOX_SHOWN else 0,
+            "can_register": bool(selectors.clerk_front_offices(user=request.user)),
+            "nav": "home",
+        },
     )
+
+
+@require_POST
+@front_office_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    inbox_mark_all_read(messages=selectors.inbox_unread(user=request.user), by=request.user)
+    return redirect("frontoffice:home")
 
 
 @require_POST
@@ -79,13 +106,17 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @front_office_required
 def applicant_search(request: HttpRequest) -> HttpResponse:
-    """Find the person: by RNOKPP, by passport / ID-card number, or by name and date of birth."""
+    """Find the person: by RNOKPP, by passport / ID-card number, or by name and date of birth. A valid RNOKPP that
+    nobody has goes straight to the registration, the number filled in (a wrong check digit is said first)."""
     form = SearchForm(request.GET or None)
     results, identifier = None, ""
     if form.asked:
         data = form.cleaned_data
         results = list(selectors.applicant_search(user=request.user, **data)[: selectors.LIST_LIMIT])
         identifier = data["rnokpp"] or data["passport_number"]
+        if not results and data["rnokpp"] and selectors.clerk_front_offices(user=request.user):
+            messages.info(request, _("Nobody with this RNOKPP is registered yet: register the person."))
+            return redirect(reverse("frontoffice:applicant-new") + "?" + urlencode({"rnokpp": data["rnokpp"]}))
     return render(
         request,
         "frontoffice/applicant_search.html",
@@ -94,43 +125,111 @@ def applicant_search(request: HttpRequest) -> HttpResponse:
             "results": results,
             "identifier": identifier,
             "register_query": request.GET.urlencode(),
+            "can_register": bool(selectors.clerk_front_offices(user=request.user)),
             "nav": "applicants",
         },
     )
 
 
+def _refused_post(request: HttpRequest) -> dict | None:
+    """The posted data when the CSRF check refused the post (cases.views.csrf_failure): shown again, not acted on."""
+    if not getattr(request, "csrf_failed", False):
+        return None
+    return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+
+
+@csrf_rerender
 @require_http_methods(["GET", "POST"])
 @front_office_required
 def applicant_new(request: HttpRequest) -> HttpResponse:
-    """Register a person; field errors come back from the service next to their fields."""
+    """Register a person and, when a service is chosen, open their case on the same screen (one transaction:
+    either both are saved or neither). Field errors come back from the services next to their fields."""
     offices = selectors.clerk_front_offices(user=request.user)
     if not offices:
         raise Http404
     initial = {k: v for k, v in request.GET.items() if k in ("rnokpp", "passport_number", "last_name", "first_name")}
     if request.GET.get("birth_date"):
         initial["birth_date"] = request.GET["birth_date"]
-    form = ApplicantForm(request.POST or None, initial=initial, front_offices=offices)
-    if request.method == "POST" and form.is_valid():
+    refused = _refused_post(request)
+    if refused is not None:
+        form = RegisterForm(initial=refused, front_offices=offices)
+    else:
+        form = RegisterForm(request.POST or None, initial=initial, front_offices=offices)
+    if request.method == "POST" and refused is None and form.is_valid():
         front_office = _chosen(offices, form.cleaned_data.get("front_office"))
+        service_type = form.cleaned_data.get("service_type")
         try:
-            applicant = services.applicant_register(
-                by=request.user, front_office=front_office, data=form.applicant_data()
-            )
+            with transaction.atomic():
+                applicant = services.applicant_register(
+                    by=request.user, front_office=front_office, data=form.applicant_data()
+                )
+                case = None
+                if service_type is not None:
+                    case = services.case_open(
+                        applicant=applicant,
+                        service_type=service_type,
+                        front_office=front_office,
+                        by=request.user,
+                        channel=form.cleaned_data["channel"] or Case.Channel.IN_PERSON,
+                    )
         except ValidationError as e:
-            # The model's field validators and its clean() may say the same thing twice: show it once.
-            for field, errors in e.message_dict.items():
-                for error in dict.fromkeys(errors):
-                    form.add_error(field if field in form.fields else None, error)
+            _errors_to_form(form, e)
+        except DomainError as e:
+            form.add_error("service_type" if service_type else None, e.message)
         else:
-            messages.success(request, _("%(name)s is registered.") % {"name": applicant.full_name})
-            return redirect("frontoffice:applicant-detail", pk=applicant.pk)
-    return render(request, "frontoffice/applicant_new.html", {"form": form, "nav": "applicants"})
+            if case is None:
+                messages.success(request, _("Registered: %(name)s.") % {"name": applicant.full_name})
+                return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+            messages.success(
+                request,
+                _("Registered: %(name)s. Case %(number)s is opened: add the documents.")
+                % {"name": applicant.full_name, "number": case.number},
+            )
+            return redirect("frontoffice:case-detail", pk=case.pk)
+    elif request.method == "POST" and refused is None:
+        _all_errors_at_once(form)
+    return render(
+        request,
+        "frontoffice/applicant_new.html",
+        {
+            "form": form,
+            "nav": "applicants",
+            "csrf_failed": refused is not None,
+            "service": selectors.service_with_checklist(pk=form["service_type"].value()),
+        },
+    )
+
+
+def _all_errors_at_once(form) -> None:
+    """The form stopped at a field it could not parse: run the service's checks on the rest (saving nothing), so
+    every field in error is named at once rather than one round trip each."""
+    data = {name: form.cleaned_data.get(name) for name in APPLICANT_FIELDS if name not in form.errors}
+    try:
+        applicant_prepare(Applicant(**data))
+    except ValidationError as e:
+        for field, errors in e.error_dict.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, errors[0])
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    """A service's field errors beside their fields; "already registered" links to the person on file."""
+    by_field = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
+    for field, errors in by_field:
+        for err in errors:
+            message = next(iter(err))
+            if err.code == APPLICANT_EXISTS:
+                url = reverse("frontoffice:applicant-detail", args=[err.params["applicant"]])
+                url += "?" + urlencode({"identifier": err.params["identifier"]})
+                message = format_html('{} <a href="{}">{}</a>', message, url, _("Open the person's page"))
+            form.add_error(field if field in form.fields else None, message)
 
 
 def _chosen(offices: list[FrontOffice], pk) -> FrontOffice:
     return next((fo for fo in offices if str(fo.pk) == str(pk)), offices[0])
 
 
+@csrf_rerender
 @require_http_methods(["GET", "POST"])
 @front_office_required
 def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -138,9 +237,13 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     identifier = request.POST.get("identifier") or request.GET.get("identifier", "")
     applicant = selectors.applicant_for_clerk(user=request.user, pk=pk, identifier=identifier)
     offices = selectors.clerk_front_offices(user=request.user)
-    form = CaseOpenForm(request.POST or None, initial={"identifier": identifier}, front_offices=offices)
+    refused = _refused_post(request)
+    if refused is not None:
+        form = CaseOpenForm(initial=refused, front_offices=offices)
+    else:
+        form = CaseOpenForm(request.POST or None, initial={"identifier": identifier}, front_offices=offices)
     duplicates = []
-    if request.method == "POST":
+    if request.method == "POST" and refused is None:
         if not offices:
             raise Http404
         if form.is_valid():
@@ -155,7 +258,9 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     duplicate_reason=data["duplicate_reason"],
                 )
             except DuplicateOpenCase as e:
-                duplicates = e.extra.get("existing", [])
+                numbers = e.extra.get("existing", [])
+                visible = selectors.cases_by_number(user=request.user, numbers=numbers)
+                duplicates = [(number, visible.get(number)) for number in numbers]
                 form.add_error("duplicate_reason", e.message)
             except DomainError as e:
                 form.add_error(None, e.message)
@@ -163,7 +268,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Case %(number)s is opened.") % {"number": case.number})
                 return redirect("frontoffice:case-detail", pk=case.pk)
     cases = list(selectors.applicant_cases(user=request.user, applicant=applicant)[: selectors.LIST_LIMIT])
-    chosen = form["service_type"].value() or form.fields["service_type"].queryset.values_list("pk", flat=True).first()
+    chosen = form["service_type"].value()
     return render(
         request,
         "frontoffice/applicant_detail.html",
@@ -173,9 +278,45 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "duplicates": duplicates,
             "can_open": bool(offices),
+            "can_edit": applicant_may_edit(applicant=applicant, user=request.user),
+            "csrf_failed": refused is not None,
             "service": selectors.service_with_checklist(pk=chosen),
             "nav": "applicants",
         },
+    )
+
+
+@csrf_rerender
+@require_http_methods(["GET", "POST"])
+@front_office_required
+def applicant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the person's data (a clerk of their community); the same checks as a registration."""
+    applicant = selectors.applicant_for_clerk(user=request.user, pk=pk)
+    if not applicant_may_edit(applicant=applicant, user=request.user):
+        raise Http404
+    current = {name: getattr(applicant, name) for name in APPLICANT_FIELDS}
+    refused = _refused_post(request)
+    if refused is not None:
+        form = ApplicantForm(initial=refused)
+    else:
+        form = ApplicantForm(request.POST or None, initial=current)
+    if request.method == "POST" and refused is None:
+        if form.is_valid():
+            try:
+                services_kernel_update(applicant=applicant, by=request.user, data=form.applicant_data())
+            except ValidationError as e:
+                _errors_to_form(form, e)
+            except DomainError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("The person's data are saved."))
+                return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+        else:
+            _all_errors_at_once(form)
+    return render(
+        request,
+        "frontoffice/applicant_edit.html",
+        {"form": form, "applicant": applicant, "nav": "applicants", "csrf_failed": refused is not None},
     )
 
 
@@ -410,6 +551,45 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refused.message)
         return redirect("frontoffice:case-detail", pk=pk)
     return _pdf_response(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
+
+
+@require_POST
+@front_office_required
+def case_submit_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Submit and print the receipt": the same submission as ``case_submit``, then the receipt page, which opens
+    the browser's print dialog. A refused submission goes back to the case page with the reason."""
+    case = selectors.case_for_write(user=request.user, pk=pk)
+    key = request.POST.get("idempotency_key", "")[:100] or None
+    try:
+        services.case_submit(case=case, by=request.user, idempotency_key=key)
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("frontoffice:case-detail", pk=pk)
+    return redirect(reverse("frontoffice:case-receipt-page", args=[pk]) + "?print=1")
+
+
+@require_GET
+@front_office_required
+def case_receipt_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt as a printable page: ``?print=1`` opens the print dialog (static/js/print.js, CSP-safe)."""
+    case = selectors.case_page_get(user=request.user, pk=pk)
+    if (refused := CASES.why_not(case, Action.PRINT_RECEIPT, request.user)) is not None:
+        messages.error(request, refused.message)
+        return redirect("frontoffice:case-detail", pk=pk)
+    documents = in_checklist_order(case, list(case.documents.all()))
+    lines = [(d, len(d.pages.all())) for d in documents]
+    return render(
+        request,
+        "frontoffice/receipt.html",
+        {
+            "case": case,
+            "lines": lines,
+            "total": sum(n for _d, n in lines),
+            "print": request.GET.get("print") == "1",
+            "received": case.first_submitted_at,
+            "nav": "cases",
+        },
+    )
 
 
 @require_GET

@@ -1,6 +1,7 @@
 """The ministry's pages (and the community supervisor's view of their own statements). Views parse input, call a
 service or a selector and render; the rules are in ``payments.services``."""
 
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -434,5 +435,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = (chosen.get("period") or selectors.default_month()).replace(day=1)
     year = chosen.get("year") or period.year
     data = selectors.dashboard(year=year, period=period)
-    context = {"form": form, "data": data, "charts": dashboard_charts(data), "year": year, "period": period}
+    # The month as a list of Ukrainian month names (the browser's month control speaks the browser's language).
+    latest = max(period, selectors.default_month().replace(day=1))
+    months = {date(latest.year + (latest.month - 1 - n) // 12, (latest.month - 1 - n) % 12 + 1, 1) for n in range(36)}
+    months.add(period)
+    context = {
+        "form": form,
+        "data": data,
+        "charts": dashboard_charts(data),
+        "year": year,
+        "period": period,
+        "months": sorted(months, reverse=True),
+    }
     return render(request, "payments/dashboard.html", context)

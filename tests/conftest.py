@@ -2,15 +2,82 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.core.servers.basehttp import WSGIServer
 from django.db import connection
+from django.test.signals import setting_changed
 from django.utils import translation
 
 from config import celery_app
+from tests.corpus import IN_CI, shared_samples
 from tests.factories import build_world
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# --- one test process among several (pytest-xdist) ------------------------------------------------------------------
+#
+# `make test` runs the suite in parallel processes that share one Redis. Each keeps its cache keys under a prefix of
+# its own, and clears only those between tests (``cache.clear()`` would FLUSHDB: another process's throttling
+# counters, and the broker's queues when cache and broker share a database). Each process also has a test database
+# of its own (pytest-django adds _gw0, _gw1… to the name).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_cache_settings = django_settings.CACHES["default"]
+_cache_settings["KEY_PREFIX"] = f"test-{WORKER}-{os.getpid()}"
+setting_changed.send(sender=None, setting="CACHES", value=django_settings.CACHES, enter=True)
+
+
+def cache_clear() -> None:
+    """Empty this process's cache: locally, or its own keys in Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """A browser module's tests share their module's live server: they run in one process, one after the other."""
+    for item in items:
+        if "live_server" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+# --- the service catalog, once per session ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the service catalog (document types, services, checklists, refusal grounds) loaded
+    once: each test's transaction rolls back to it. Tests on a transactional database empty every table when they
+    end; ``pytest_runtest_teardown`` loads the catalog again after them."""
+    from cases.catalog import load_catalog
+
+    with django_db_blocker.unblock():
+        load_catalog()
+
+
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")))
+    return transactional or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if nextitem is not None and _flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        from cases.catalog import load_catalog
+
+        with item.config.stash[blocking_manager_key].unblock():
+            load_catalog()
+    return result
 
 
 def redis_url() -> str | None:
@@ -62,7 +129,7 @@ def _isolated(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    cache.clear()  # throttling counters must not leak from one test into the next
+    cache_clear()  # throttling counters must not leak from one test into the next
     yield
     celery_app.conf.task_always_eager = eager
 
@@ -85,6 +152,14 @@ def stored_files(root) -> list[str]:
     if not os.path.isdir(root):
         return []
     return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files)
+
+
+@pytest.fixture
+def samples():
+    """The third-party samples' folder (``HROMADA_SAMPLES_DIR`` or ``../shared/samples``): the test skips without
+    it, except in CI, where it fails. Everything they prove is also proven on the suite's own corpus (tests/corpus.py).
+    """
+    return shared_samples()
 
 
 @pytest.fixture

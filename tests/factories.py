@@ -107,7 +107,8 @@ class World:
 
 
 def build_world() -> World:
-    load_catalog()
+    if not ServiceType.objects.filter(code="low_income").exists():  # the test session loads it once (tests/conftest.py)
+        load_catalog()
     region = RegionFactory()
     bo1, bo2 = BackOfficeFactory(region=region), BackOfficeFactory(region=region)
     a, b, c = CommunityFactory(back_office=bo1), CommunityFactory(back_office=bo1), CommunityFactory(back_office=bo2)

@@ -1,7 +1,9 @@
 """The clerk's batch pages: upload a scanned stack, watch it being read, place what is left, print sheets."""
 
 from itertools import groupby
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,7 +46,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "batches": selectors.scan_batch_list(user=request.user)[:LIST_LIMIT],
             "form": UploadForm(front_offices=front_offices),
             "can_upload": bool(front_offices),
-            "inboxes": [(fo, inbox.inbox_path(fo)) for fo in front_offices],
+            "inboxes": [(fo, _scanner_folder(fo)) for fo in front_offices],
             "document_types": DocumentType.objects.all(),
         },
     )
@@ -74,7 +76,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
             "batches": selectors.scan_batch_list(user=request.user)[:LIST_LIMIT],
             "form": form,
             "can_upload": bool(front_offices),
-            "inboxes": [(fo, inbox.inbox_path(fo)) for fo in front_offices],
+            "inboxes": [(fo, _scanner_folder(fo)) for fo in front_offices],
             "document_types": DocumentType.objects.all(),
         },
         status=400,
@@ -281,3 +283,13 @@ def separator_sheets(request: HttpRequest) -> HttpResponse:
         content=sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all())),
         filename="separators.pdf",
     )
+
+
+def _scanner_folder(front_office) -> str:
+    """The folder as the scanner is set up to see it: the network share (``SCAN_INBOX_SHARE``) and the folder
+    under the inbox root, never the server's own path."""
+    path = inbox.inbox_path(front_office)
+    root = Path(settings.SCAN_INBOX_ROOT)
+    relative = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+    share = settings.SCAN_INBOX_SHARE.rstrip("\\/")
+    return "\\".join([share, *relative.parts]) if share else "/".join(relative.parts)

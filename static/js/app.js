@@ -9,4 +9,9 @@
       event.preventDefault();
     }
   });
+  // GOV.UK's error summary: focus moves to it, so a screen reader reads it and the clerk sees it first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
 })();

@@ -84,6 +84,8 @@
       if (window.history && window.history.replaceState) {
         window.history.replaceState(null, "", page.href);
       }
+      // The review page's action forms bring the reviewer back to the page they were looking at.
+      document.querySelectorAll("input[data-viewer-page]").forEach(function (input) { input.value = page.id; });
       if (pages[index + 1] && pages[index + 1].src) {
         new Image().src = pages[index + 1].src; // the next page is usually wanted next
       }

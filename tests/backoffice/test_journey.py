@@ -9,20 +9,20 @@ from django.core.files.base import ContentFile
 
 from cases.models import Case, InboxMessage
 from frontoffice import services as front
+from tests import corpus
 from tests.browser import CHROMIUM_ARGS
 from tests.factories import applicant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = Case.Status
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "third-party" / "scans"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "backoffice-journey"
 ARGS = CHROMIUM_ARGS
-# Real scans for the package: one file per checklist item of the low-income service.
+# Scans of the corpus for the package: one file per checklist item of the low-income service.
 FILES = ["simple.jpg", "multi-page-images.pdf", "simple.png", "simple.tif", "rotated.pdf", "simple-no-dpi.png"]
 
 
 def sample(name: str) -> ContentFile:
-    return front.uploaded((SAMPLES / name).read_bytes(), name)
+    return front.uploaded(corpus.scan(name), name)
 
 
 def submitted_case(world) -> Case:
@@ -152,8 +152,3 @@ def test_reviewer_journey(world, live_server, browser_page):
     page.screenshot(path=str(SHOTS / "07-closed.png"), full_page=True, caret="initial")
     assert InboxMessage.objects.filter(case=case, kind=InboxMessage.Kind.DECIDED).exists()
     assert not page.problems, page.problems  # no script errors, no CSP violations
-
-
-def test_samples_are_there():
-    assert SAMPLES.is_dir(), f"{SAMPLES} (../shared/samples) is missing"
-    assert all((SAMPLES / name).exists() for name in FILES)

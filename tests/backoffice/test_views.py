@@ -354,3 +354,12 @@ def test_the_dashboard_counts_load_overdue_and_time_to_decision(world, client):
     assert (communities[world.a].overdue, communities[world.b].waiting, communities[world.b].in_review) == (1, 1, 1)
     assert communities[world.a].median_days == 3.5 and board.median_days == 3.5
     assert world.c not in communities  # another back office
+
+
+def test_the_refusal_form_reports_all_its_errors_at_once(world):
+    from backoffice.forms import DecideForm
+    from tests.factories import make_case
+
+    case = make_case(world, Case.Status.IN_REVIEW)
+    form = DecideForm({"decision": "refused", "reason": " "}, case=case)
+    assert not form.is_valid() and {"grounds", "reason"} <= set(form.errors)

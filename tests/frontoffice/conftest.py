@@ -1,17 +1,6 @@
-from pathlib import Path
-
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "third-party"
-
-
-@pytest.fixture
-def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.fail(f"The shared samples are missing at {SAMPLES}")
-    return SAMPLES
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Page processing: every sample file gets the outcome the samples README states; images the tests make cover
-EXIF orientation, CMYK, 16-bit, palette with alpha, grey detection; every refusal leaves nothing behind."""
+"""Page processing: every kind of scan (the suite's own corpus, and the third-party samples when they are there) gets
+the outcome the samples README states; images the tests make cover EXIF orientation, CMYK, 16-bit, palette with
+alpha, grey detection; every refusal leaves nothing behind."""
 
 import io
 import zlib
@@ -11,34 +12,19 @@ from PIL import Image
 from cases.exceptions import FileRejected
 from cases.models import Document, Page, SourceFile
 from frontoffice import services as front
+from frontoffice.processing.derive import process
 from frontoffice.processing.formats import PAGE_LONG, PAGE_SHORT
-from frontoffice.processing.inspection import sniff
+from frontoffice.processing.inspection import inspect, sniff
 from frontoffice.processing.orientation import text_orientation
+from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
+# They read messages' words. The tests that upload through the services ask for the database (``world``); those of
+# the image functions alone run without one.
+pytestmark = pytest.mark.usefixtures("english")
 
-ACCEPTED = {
-    "simple.jpg": 1,
-    "simple.tif": 1,
-    "simple.png": 1,
-    "simple-no-dpi.png": 1,
-    "simple-alpha.png": 1,
-    "no-text-alpha.png": 1,
-    "simple.gif": 1,
-    "simple.heic": 1,
-    "multi-page-images.tiff": 3,
-    "multi-page-images-alpha.tiff": 3,
-    "multi-page-images.pdf": 3,
-    "multi-page-mixed.pdf": 6,
-    "multi-page-digital.pdf": 3,
-    "rotated.pdf": 4,
-    "signed.pdf": 1,
-    "with-form.pdf": 1,
-    "test_with_bom.pdf": 2,
-    "damaged-recoverable.pdf": 2,
-}
+ACCEPTED = corpus.SCAN_PAGES  # the pages each scan yields: the corpus's files and the samples of the same name
 REFUSED = {
     "encrypted.pdf": "password-protected",
     "password-is-test.pdf": "password-protected",
@@ -61,8 +47,31 @@ def page_image(page: Page) -> Image.Image:
         return Image.open(io.BytesIO(f.read()))
 
 
-def test_every_sample_scan_is_accepted_with_its_pages(world, samples, media_root, settings):
-    settings.LANGUAGE_CODE = "en"
+def processed(content: bytes, name: str) -> list[Image.Image]:
+    """The page images of a file, as the pipeline makes them (inspection, then each page), without the database:
+    an upright JPEG the inspection finds ready is its own page image."""
+    info = inspect(io.BytesIO(content), name=name)
+    if info.ready is not None:
+        return [Image.open(io.BytesIO(content))]
+    pages = []
+    for index in range(info.page_count):
+        derived = process(io.BytesIO(content), info.content_type, index)
+        image = Image.open(io.BytesIO(derived.image))
+        assert image.size == (derived.width, derived.height) and derived.thumbnail
+        pages.append(image)
+    return pages
+
+
+def test_every_kind_of_scan_is_accepted_with_its_pages(world, media_root):
+    for name, pages in ACCEPTED.items():
+        _, document = upload_bytes(world, corpus.scan(name), name)
+        statuses = list(document.pages.values_list("status", flat=True))
+        assert statuses == ["ready"] * pages, (name, statuses)
+        for page in document.pages.all():
+            assert page.thumbnail and page.image and page.width and page.height
+
+
+def test_every_third_party_sample_scan_is_accepted_with_its_pages(world, samples, media_root):
     found = sorted(p.name for p in (samples / "scans").iterdir() if p.name != "README.md")
     assert sorted(ACCEPTED) == found, "a sample without a stated outcome"
     for name, pages in ACCEPTED.items():
@@ -73,16 +82,16 @@ def test_every_sample_scan_is_accepted_with_its_pages(world, samples, media_root
             assert page.thumbnail and page.image and page.width and page.height
 
 
+@pytest.mark.parametrize("source", ["corpus", "third-party"])
 @pytest.mark.parametrize(("name", "message"), sorted(REFUSED.items()))
-def test_bad_samples_are_refused_clearly_and_leave_nothing(world, samples, media_root, name, message):
+def test_bad_samples_are_refused_clearly_and_leave_nothing(world, request, media_root, name, message, source):
+    if source == "corpus":
+        content = corpus.bad(name)
+    else:
+        content = (request.getfixturevalue("samples") / "bad" / name).read_bytes()
     case = make_case(world)
     with pytest.raises(FileRejected) as refused:
-        front.document_add(
-            case=case,
-            document_type=None,
-            files=[front.uploaded((samples / "bad" / name).read_bytes(), name)],
-            by=world.clerk_a,
-        )
+        front.document_add(case=case, document_type=None, files=[front.uploaded(content, name)], by=world.clerk_a)
     from django.utils import translation
 
     with translation.override("en"):
@@ -90,19 +99,18 @@ def test_bad_samples_are_refused_clearly_and_leave_nothing(world, samples, media
     assert not Document.objects.exists() and not SourceFile.objects.exists() and stored_files(media_root) == []
 
 
-def test_alpha_is_flattened_onto_white(world, samples):
-    _, document = upload_bytes(world, (samples / "scans" / "no-text-alpha.png").read_bytes(), "a.png")
-    im = page_image(document.pages.get())
+def test_alpha_is_flattened_onto_white():
+    [im] = processed(corpus.scan("no-text-alpha.png"), "a.png")
     assert im.mode in ("L", "RGB")
     corner = im.getpixel((0, 0))
     assert (corner if isinstance(corner, int) else min(corner)) > 240
 
 
-def test_rotated_pdf_pages_come_out_upright(world, samples):
-    _, document = upload_bytes(world, (samples / "scans" / "rotated.pdf").read_bytes(), "rotated.pdf")
-    for page in document.pages.all():
-        im = page_image(page)
-        assert im.height > im.width, (page.source_index, im.size)
+def test_rotated_pdf_pages_come_out_upright():
+    pages = processed(corpus.scan("rotated.pdf"), "rotated.pdf")
+    assert len(pages) == 4
+    for index, im in enumerate(pages):
+        assert im.height > im.width, (index, im.size)
         assert text_orientation(im.convert("L")) == 0
 
 
@@ -112,60 +120,56 @@ def jpeg_bytes(im: Image.Image, **kw) -> bytes:
     return buffer.getvalue()
 
 
-def test_exif_rotated_photo_is_turned_upright(world):
+def test_exif_rotated_photo_is_turned_upright():
     im = Image.new("RGB", (400, 300), "white")
     im.paste((200, 30, 30), (0, 0, 100, 300))  # a red band on the left of the stored pixels
     exif = Image.Exif()
     exif[0x0112] = 6  # display rotated 90 degrees clockwise
-    _, document = upload_bytes(world, jpeg_bytes(im, exif=exif), "photo.jpg")
-    out = page_image(document.pages.get())
+    [out] = processed(jpeg_bytes(im, exif=exif), "photo.jpg")
     assert out.size == (300, 400)
     assert out.convert("RGB").getpixel((150, 20))[0] > 150  # the band is now at the top
 
 
-def test_cmyk_jpeg(world):
+def test_cmyk_jpeg():
     im = Image.new("CMYK", (300, 400), (0, 0, 0, 0))
     im.paste((0, 255, 255, 0), (0, 0, 300, 100))  # red in CMYK
-    _, document = upload_bytes(world, jpeg_bytes(im), "cmyk.jpg")
-    out = page_image(document.pages.get()).convert("RGB")
+    [out] = processed(jpeg_bytes(im), "cmyk.jpg")
+    out = out.convert("RGB")
     assert out.getpixel((150, 50))[0] > 180 and out.getpixel((150, 50))[1] < 100
     assert min(out.getpixel((150, 300))) > 230
 
 
-def test_16_bit_tiff_is_scaled_not_clipped(world):
+def test_16_bit_tiff_is_scaled_not_clipped():
     im = Image.new("I", (300, 400))
     im.paste(30000, (0, 0, 300, 200))  # mid grey in 16 bits
     im.paste(65535, (0, 200, 300, 400))
     im = im.convert("I;16")
     buffer = io.BytesIO()
     im.save(buffer, "TIFF")
-    _, document = upload_bytes(world, buffer.getvalue(), "deep.tif")
-    out = page_image(document.pages.get())
+    [out] = processed(buffer.getvalue(), "deep.tif")
     assert out.mode == "L"
     assert 100 < out.getpixel((150, 100)) < 140 and out.getpixel((150, 300)) > 240
 
 
-def test_palette_png_with_alpha(world):
+def test_palette_png_with_alpha():
     im = Image.new("P", (300, 400), 0)
     im.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
     im.paste(1, (0, 0, 300, 100))
     buffer = io.BytesIO()
     im.save(buffer, "PNG", transparency=0)  # index 0 transparent
-    _, document = upload_bytes(world, buffer.getvalue(), "palette.png")
-    out = page_image(document.pages.get()).convert("RGB")
+    [out] = processed(buffer.getvalue(), "palette.png")
+    out = out.convert("RGB")
     assert out.getpixel((150, 50))[0] > 200 and out.getpixel((150, 50))[1] < 80  # opaque red stays red
     assert min(out.getpixel((150, 300))) > 240  # transparent became white
 
 
-def test_grey_scan_saved_in_colour_is_stored_grey_and_a_stamp_keeps_colour(world):
+def test_grey_scan_saved_in_colour_is_stored_grey_and_a_stamp_keeps_colour():
     grey = Image.new("RGB", (600, 800), (250, 250, 250))
     grey.paste((20, 20, 20), (50, 50, 550, 80))
-    _, document = upload_bytes(world, jpeg_bytes(grey), "grey.jpg")
-    assert page_image(document.pages.get()).mode == "L"
+    assert [im.mode for im in processed(jpeg_bytes(grey), "grey.jpg")] == ["L"]
     stamped = grey.copy()
     stamped.paste((30, 40, 200), (400, 600, 560, 760))
-    _, document = upload_bytes(world, jpeg_bytes(stamped), "stamped.jpg")
-    assert page_image(document.pages.get()).mode == "RGB"
+    assert [im.mode for im in processed(jpeg_bytes(stamped), "stamped.jpg")] == ["RGB"]
 
 
 def test_an_upright_jpeg_page_is_ready_on_upload_as_it_is(world):
@@ -180,19 +184,16 @@ def test_an_upright_jpeg_page_is_ready_on_upload_as_it_is(world):
         assert f.read() == content
 
 
-def test_oversized_photo_is_reduced_to_the_a4_box(world):
-    _, document = upload_bytes(world, jpeg_bytes(Image.new("RGB", (4000, 6000), (200, 10, 10))), "big.jpg")
-    page = document.pages.get()
-    page.refresh_from_db()
+def test_oversized_photo_is_reduced_to_the_a4_box():
+    [page] = processed(jpeg_bytes(Image.new("RGB", (4000, 6000), (200, 10, 10))), "big.jpg")
     assert page.width <= PAGE_SHORT and page.height <= PAGE_LONG
 
 
-def test_multi_frame_tiff_gives_a_page_per_frame(world):
+def test_multi_frame_tiff_gives_a_page_per_frame():
     frames = [Image.new("L", (200, 300), shade) for shade in (10, 120, 240)]
     buffer = io.BytesIO()
     frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
-    _, document = upload_bytes(world, buffer.getvalue(), "stack.tif")
-    shades = [page_image(p).getpixel((100, 150)) for p in document.pages.order_by("position")]
+    shades = [im.getpixel((100, 150)) for im in processed(buffer.getvalue(), "stack.tif")]
     assert len(shades) == 3 and shades[0] < shades[1] < shades[2]
 
 
@@ -238,7 +239,7 @@ def test_bad_files_are_refused_with_a_clear_message(world, media_root, content, 
     assert not Page.objects.exists() and not SourceFile.objects.exists() and stored_files(media_root) == []
 
 
-def test_size_and_page_limits_are_settings(world, samples, settings, media_root):
+def test_size_and_page_limits_are_settings(world, settings, media_root):
     from django.utils import translation
 
     case = make_case(world)
@@ -252,7 +253,7 @@ def test_size_and_page_limits_are_settings(world, samples, settings, media_root)
         )
     settings.UPLOAD_MAX_BYTES = 25 * 2**20
     settings.UPLOAD_MAX_PDF_PAGES = 5
-    pdf = (samples / "scans" / "multi-page-mixed.pdf").read_bytes()
+    pdf = corpus.scan("multi-page-mixed.pdf")
     with translation.override("en"), pytest.raises(FileRejected, match="limit is 5"):
         front.document_add(case=case, document_type=None, files=[front.uploaded(pdf, "long.pdf")], by=world.clerk_a)
     assert stored_files(media_root) == []
@@ -298,7 +299,7 @@ def test_rotating_a_page_derives_it_again(world):
     assert (page.width, page.height, page.rotation, page.status) == (400, 300, 90, Page.Status.READY)
 
 
-def test_sniffing_ignores_the_name(world):
+def test_sniffing_ignores_the_name():
     assert sniff(image_bytes("PNG")[:64]) == "image/png"
     assert sniff(b"GIF89a....") == "image/gif"
     assert sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"

@@ -85,10 +85,56 @@ def test_search_finds_the_person(clerk, world, by, django_assert_max_num_queries
     assert reverse("frontoffice:applicant-detail", args=[person.pk]) in response.content.decode()
 
 
-def test_search_nobody_offers_registration(clerk, world):
-    response = clerk.get(reverse("frontoffice:applicant-search"), {"rnokpp": "1234567899"})
+def test_search_nobody_goes_to_registration_with_the_number(clerk, world):
+    number = rnokpp_for(dt.date(1980, 2, 3))
+    response = clerk.get(reverse("frontoffice:applicant-search"), {"rnokpp": number})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("frontoffice:applicant-new") + f"?rnokpp={number}"
+
+
+def test_search_checks_the_rnokpp_checksum_before_offering_registration(clerk, world):
+    response = clerk.get(reverse("frontoffice:applicant-search"), {"rnokpp": "1234567890"})
+    assert response.status_code == 200 and "rnokpp" in response.context["form"].errors
+    assert reverse("frontoffice:applicant-new") + "?" not in response.content.decode()
+
+
+def test_search_by_document_number_offers_registration(clerk, world):
+    response = clerk.get(reverse("frontoffice:applicant-search"), {"passport_number": "004567891"})
+    assert reverse("frontoffice:applicant-new") + "?passport_number=004567891" in response.content.decode()
+
+
+def test_supervisor_is_not_offered_registration(client, world):
+    client.force_login(world.supervisor_a)
+    for name in ("frontoffice:home", "frontoffice:applicant-search"):
+        assert reverse("frontoffice:applicant-new") not in client.get(reverse(name)).content.decode()
+
+
+def test_register_and_open_the_case_on_one_screen(clerk, world):
+    birth = dt.date(1980, 2, 3)
+    response = clerk.post(
+        reverse("frontoffice:applicant-new"),
+        {"last_name": "Бондар", "first_name": "Іван", "rnokpp": rnokpp_for(birth), "service_type": world.service.pk},
+    )
+    case = Case.objects.get(applicant__last_name="Бондар")
+    assert response["Location"] == reverse("frontoffice:case-detail", args=[case.pk])
+    assert case.applicant.birth_date == birth and case.channel == Case.Channel.IN_PERSON and case.status == S.DRAFT
+
+
+def test_register_has_an_error_summary_linking_to_the_fields_and_marks_optional_ones(clerk, world):
+    response = clerk.post(reverse("frontoffice:applicant-new"), {"first_name": "Іван", "phone": "12345"})
     html = response.content.decode()
-    assert reverse("frontoffice:applicant-new") + "?rnokpp=1234567899" in html
+    assert "data-error-summary" in html
+    assert 'href="#id_last_name"' in html and 'href="#id_phone"' in html
+    assert "(необов’язково)" in html and 'aria-invalid="true"' in html
+    assert not Applicant.objects.exists()
+
+
+def test_open_case_form_preselects_no_service(clerk, world):
+    person = applicant(world)
+    html = clerk.get(reverse("frontoffice:applicant-detail", args=[person.pk])).content.decode()
+    assert "selected" not in html.split('id="id_service_type"')[1].split("</select>")[0].replace(
+        '<option value="" selected>', ""
+    )
 
 
 def test_register_shows_field_errors(clerk, world):
@@ -381,3 +427,38 @@ def test_choosing_a_service_shows_its_checklist(clerk, world):
     for item in world.service.checklist.all():
         assert item.title in html
     assert clerk.get(reverse("frontoffice:service-checklist"), {"service_type": "x"}).status_code == 200
+
+
+def test_home_shows_work_first_and_only_the_newest_inbox_entries(clerk, world):
+    from cases.services import inbox_post
+
+    case = make_case(world)
+    for n in range(8):
+        inbox_post(case=case, kind="needs_info", text=f"message {n}")
+    html = clerk.get(reverse("frontoffice:home")).content.decode()
+    assert html.index('id="late"') < html.index('id="inbox"')
+    assert html.count('name="open"') == 5 and "message 7" in html and "message 0" not in html
+    clerk.post(reverse("frontoffice:inbox-read-all"))
+    assert not case.inbox_messages.filter(read_at__isnull=True).exists()
+
+
+def test_a_clerk_of_the_community_corrects_the_persons_data(clerk, client, world):
+    person = applicant(world, phone="")
+    url = reverse("frontoffice:applicant-edit", args=[person.pk])
+    assert url in clerk.get(reverse("frontoffice:applicant-detail", args=[person.pk])).content.decode()
+    data = {
+        "last_name": "Шевченко-Коваль",
+        "first_name": person.first_name,
+        "patronymic": person.patronymic,
+        "birth_date": person.birth_date.isoformat(),
+        "passport_number": person.passport_number,
+        "phone": "067 123 45 67",
+    }
+    response = clerk.post(url, data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.last_name == "Шевченко-Коваль" and person.phone == "+380671234567"
+    bad = clerk.post(url, {**data, "phone": "12"})
+    assert bad.status_code == 200 and "phone" in bad.context["form"].errors
+    client.force_login(world.clerk_c)  # another community, no case of theirs there
+    assert client.post(url, data).status_code == 404

@@ -4,10 +4,8 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
@@ -17,11 +15,11 @@ from payments.exceptions import ReconcileRejected
 from payments.models import Statement
 from payments.services.reconcile import statements_reconcile
 from payments.services.statements import statement_approve, statement_confirm, statement_issue_month
+from tests import corpus
 from tests.payments.conftest import accepted, kyiv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "third-party"
 MAY = date(2026, 5, 1)
 PAY_DAY = kyiv(2026, 6, 12, 10)
 
@@ -185,8 +183,8 @@ def test_the_issuer_cannot_record_payments_by_file_either(world, month):
     ("content", "message"),
     [
         (b"", "empty"),
-        ((SAMPLES / "bad" / "simple.zip").read_bytes(), "XLSX"),
-        ((SAMPLES / "scans" / "simple.png").read_bytes(), "UTF-8"),
+        (corpus.zip_archive(), "XLSX"),
+        (corpus.scan("simple.png"), "UTF-8"),
         (b"name;amount\nx;1\n", "missing"),
     ],
 )

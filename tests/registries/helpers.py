@@ -7,7 +7,6 @@ from cases.models import ServiceType
 from cases.validators import rnokpp_check_digit
 from frontoffice import services as front
 from registries.models import RegistryQuery
-from registries.services import registry_queries_for_new_case
 from tests.factories import applicant, committed
 
 from .conftest import MOTHER
@@ -32,7 +31,7 @@ def known_person(world, gateway, **overrides):
 
 
 def open_childbirth(world, person):
-    """Open a childbirth case the way case_open will: the queries go out when the transaction commits."""
+    """Open a childbirth case: case_open asks the registries; the queries go out when the transaction commits."""
     with committed():
         case = front.case_open(
             applicant=person,
@@ -40,7 +39,6 @@ def open_childbirth(world, person):
             front_office=world.fo_a,
             by=world.clerk_a,
         )
-        registry_queries_for_new_case(case=case, by=world.clerk_a)
     return case
 
 

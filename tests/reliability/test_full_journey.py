@@ -18,13 +18,13 @@ from payments.models import Accrual, Statement
 from payments.services.budget import budget_set
 from payments.services.rates import fee_rate_create
 from payments.services.statements import statement_issue_month
+from tests import corpus
 from tests.browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCANS = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "third-party" / "scans"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "full-journey"
 PASSWORD = "test-password-123"
-# One real scan per checklist item of the low-income service (its refusals need the head's approval).
+# One scan of the corpus per checklist item of the low-income service (its refusals need the head's approval).
 FILES = ["simple.jpg", "multi-page-images.pdf", "simple.png", "simple.tif", "rotated.pdf", "simple-no-dpi.png"]
 
 
@@ -61,7 +61,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, caret="initial")
 
 
-def test_one_application_from_the_front_desk_to_the_ministrys_statement(world, live_server, desk):
+def test_one_application_from_the_front_desk_to_the_ministrys_statement(world, live_server, desk, tmp_path):
     from playwright.sync_api import expect
 
     fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
@@ -86,7 +86,7 @@ def test_one_application_from_the_front_desk_to_the_ministrys_statement(world, l
     forms = clerk.locator("form[data-upload]")
     items = service.checklist.count()
     for index, name in enumerate(FILES[:items]):
-        forms.nth(index).locator("input[type=file][multiple]").set_input_files(SCANS / name)
+        forms.nth(index).locator("input[type=file][multiple]").set_input_files(corpus.scan_file(tmp_path, name))
         expect(clerk.locator("#package .fo-document")).to_have_count(index + 1, timeout=30_000)
     clerk.wait_for_selector("#submit-case:not([disabled])", timeout=60_000)
     shot(clerk, "01-clerk-package-complete")

@@ -9,7 +9,6 @@ import io
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -19,11 +18,11 @@ from rest_framework.test import APIClient
 
 from cases.models import Applicant, Case, Document, Page, SourceFile
 from payments.models import Accrual
+from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "third-party"
 
 
 # --- makers -----------------------------------------------------------------------------------------------------
@@ -144,9 +143,9 @@ HOSTILE = {
     "zero bytes": (lambda: b"", "empty.jpg"),
     "over the size limit": (lambda: b"\xff\xd8\xff\xe0" + b"\x00" * (25 * 1024 * 1024), "huge.jpg"),
     "windows executable named .pdf": (lambda: b"MZ\x90\x00" + b"\x00" * 4000, "scan.pdf"),
-    "zip archive (sample)": (lambda: (SAMPLES / "bad" / "simple.zip").read_bytes(), "simple.zip"),
-    "password-protected pdf (sample)": (lambda: (SAMPLES / "bad" / "encrypted.pdf").read_bytes(), "encrypted.pdf"),
-    "password 'test' pdf (sample)": (lambda: (SAMPLES / "bad" / "password-is-test.pdf").read_bytes(), "pw.pdf"),
+    "zip archive": (corpus.zip_archive, "simple.zip"),
+    "password-protected pdf": (lambda: corpus.encrypted_pdf("a secret"), "encrypted.pdf"),
+    "password 'test' pdf": (lambda: corpus.encrypted_pdf("test"), "pw.pdf"),
 }
 
 

@@ -3,7 +3,6 @@ faded, spoiled), between content pages, saved as the multi-page PDF or TIFF a sc
 
 import io
 import itertools
-from pathlib import Path
 
 import img2pdf
 import pypdfium2 as pdfium
@@ -14,10 +13,9 @@ from frontoffice.batches import sheets
 from frontoffice.batches.services.create import batch_create
 from frontoffice.models import ScanBatch
 from frontoffice.services import uploaded
+from tests import corpus
 from tests.factories import committed
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "samples" / "third-party"
-BATCHES = SAMPLES / "batches"
 DPI = 200
 _serial = itertools.count(1)
 
@@ -107,4 +105,5 @@ def pdf_upload(images: list[Image.Image], name: str = "stack.pdf"):
 
 
 def sample(name: str):
-    return uploaded((BATCHES / name).read_bytes(), name)
+    """One of the corpus's stacks standing for the third-party batch samples (tests/corpus.py ``stacks``)."""
+    return uploaded(corpus.stack(name), name)

@@ -14,9 +14,10 @@ from django.db import connection
 
 from frontoffice.batches import inbox
 from frontoffice.models import ScanBatch, ScanBatchPage
+from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, make_case
-from tests.frontoffice.batches.stacks import SAMPLES, content, cover, stack_pdf
+from tests.frontoffice.batches.stacks import content, cover, stack_pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
@@ -84,7 +85,7 @@ def test_a_file_still_growing_waits_until_two_looks_agree(world):
 
 def test_a_bad_file_goes_to_failed_with_the_reason_beside_it(world):
     path = folder(world.fo_a)
-    (path / "locked.pdf").write_bytes((SAMPLES / "bad" / "encrypted.pdf").read_bytes())
+    (path / "locked.pdf").write_bytes(corpus.bad("encrypted.pdf"))
     poll(world.fo_a)
     [outcome] = poll(world.fo_a)
     assert outcome.result == "failed"

@@ -23,7 +23,7 @@ from tests.frontoffice.batches.stacks import (
     stack_tiff,
 )
 
-pytestmark = pytest.mark.django_db
+# Every test that routes a stack asks for the database (``world``); the code-reading ones run without it.
 
 
 def test_cover_sheets_split_a_stack_into_cases_and_drop_the_sheets(world):

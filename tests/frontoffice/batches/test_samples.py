@@ -1,4 +1,5 @@
-"""The third-party batch samples (../shared/samples/third-party/batches/README): each gets the outcome it asks.
+"""The batch samples (the suite's own stacks in tests/corpus.py, and the third-party ones of the same names when
+they are there, see ``samples`` in tests/conftest.py): each gets the outcome its README asks.
 
 Without a cover sheet no page belongs to a case, so every page stays in the batch; what the samples test is
 where the stack splits: PATCH-T sheets start new documents (and are dropped), other codes split nothing."""
@@ -6,6 +7,7 @@ where the stack splits: PATCH-T sheets start new documents (and are dropped), ot
 import pytest
 
 from frontoffice.services import uploaded
+from tests import corpus
 from tests.factories import make_case
 from tests.frontoffice.batches.stacks import cover, route, run_batch, sample, stack_pdf
 
@@ -44,8 +46,13 @@ def dropped(batch) -> list[int]:
         ("many-qr-codes.pdf", 3, [[1, 2, 3]], []),
     ],
 )
-def test_third_party_stacks_split_where_their_readme_says(world, name, pages, split, sheets):
-    batch = run_batch(world.fo_a, world.clerk_a, [sample(name)])
+@pytest.mark.parametrize("source", ["corpus", "third-party"])
+def test_stacks_split_where_the_readme_says(world, request, name, pages, split, sheets, source):
+    if source == "corpus":
+        stack = sample(name)
+    else:
+        stack = uploaded((request.getfixturevalue("samples") / "batches" / name).read_bytes(), name)
+    batch = run_batch(world.fo_a, world.clerk_a, [stack])
     assert batch.status == "done"
     assert batch.page_count == pages
     assert groups(batch) == split
@@ -102,13 +109,11 @@ SCANS = [
 
 @pytest.mark.parametrize("name", SCANS)
 def test_every_kind_of_scan_behind_a_cover_sheet_reaches_the_case(world, name):
-    """The front office's sample scans (multi-frame TIFF with alpha, rotated, signed, damaged-but-recoverable
-    PDFs, HEIC, palette GIF…) as the papers of one applicant: all their pages reach the case, none is lost."""
-    from tests.frontoffice.batches.stacks import SAMPLES
-
+    """Every kind of scan (multi-frame TIFF with alpha, rotated, signed, damaged-but-recoverable PDFs, HEIC, palette
+    GIF…) as the papers of one applicant: all their pages reach the case, none is lost."""
     case = make_case(world)
     cover_pdf = uploaded(stack_pdf([cover(case)]), "cover.pdf")
-    scan = uploaded((SAMPLES / "scans" / name).read_bytes(), name)
+    scan = uploaded(corpus.scan(name), name)
     batch = run_batch(world.fo_a, world.clerk_a, [cover_pdf, scan])
 
     assert batch.status == "done"

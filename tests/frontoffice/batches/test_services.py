@@ -18,11 +18,13 @@ from frontoffice.batches.services.files import SCRATCH_PREFIX
 from frontoffice.batches.services.run import batch_process, batch_resume_stalled
 from frontoffice.models import ScanBatch, ScanBatchPage
 from frontoffice.services import uploaded
+from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, make_case
-from tests.frontoffice.batches.stacks import BATCHES, SAMPLES, content, cover, pdf_upload, route, run_batch, stack_pdf
+from tests.frontoffice.batches.stacks import content, cover, pdf_upload, route, run_batch, stack_pdf
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
+# They read messages' words. Those that accept stacks ask for the database (``world``); the others run without.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 class Killed(BaseException):
@@ -43,9 +45,9 @@ def process(batch) -> ScanBatch | None:
     ("content_bytes", "name", "message"),
     [
         (b"", "empty.pdf", "empty"),
-        ((SAMPLES / "bad" / "simple.zip").read_bytes(), "stack.zip", "not a scanned stack"),
-        ((SAMPLES / "bad" / "encrypted.pdf").read_bytes(), "locked.pdf", "password-protected"),
-        ((SAMPLES / "bad" / "password-is-test.pdf").read_bytes(), "test.pdf", "password-protected"),
+        (corpus.zip_archive(), "stack.zip", "not a scanned stack"),
+        (corpus.encrypted_pdf("a secret"), "locked.pdf", "password-protected"),
+        (corpus.encrypted_pdf("test"), "test.pdf", "password-protected"),
         (b"<html><script>alert(1)</script></html>", "scan.jpg", "not a scanned stack"),
         (b"%PDF-1.7\n garbage", "broken.pdf", "damaged PDF"),
     ],
@@ -229,10 +231,6 @@ def test_a_stack_missing_from_storage_fails_the_batch_and_retry_reads_it_again(w
         batch_retry(batch=batch, by=world.clerk_a)
     batch.refresh_from_db()
     assert batch.status == "done" and case.documents.count() == 1
-
-
-def test_sample_files_exist():
-    assert (BATCHES / "patch-code-t.pdf").exists()
 
 
 def test_every_batch_setting_is_documented_in_env_example():

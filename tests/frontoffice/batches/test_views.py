@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from frontoffice.models import ScanBatch
 from frontoffice.services import uploaded
+from tests import corpus
 from tests.factories import committed, make_case
-from tests.frontoffice.batches.stacks import SAMPLES, content, cover, run_batch, separator, stack_pdf
+from tests.frontoffice.batches.stacks import content, cover, run_batch, separator, stack_pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
 
@@ -47,7 +48,7 @@ def test_upload_through_the_page_routes_and_shows_the_outcome(clerk, world):
 
 
 def test_a_refused_upload_says_why_and_stores_nothing(clerk, world):
-    bad = uploaded((SAMPLES / "bad" / "encrypted.pdf").read_bytes(), "locked.pdf")
+    bad = uploaded(corpus.bad("encrypted.pdf"), "locked.pdf")
     response = clerk.post(reverse("frontoffice:batch-upload"), {"files": [bad], "front_office": world.fo_a.pk})
     assert response.status_code == 400
     assert "password-protected" in response.content.decode()
