@@ -21,7 +21,7 @@ from cases.lifecycle import CASES, Action
 from cases.models import Case, CaseEvent, ChecklistItem, InboxMessage, InfoRequest, Membership, RefusalGround
 from cases.services import inbox_post
 from cases.statemachine import Change
-from payments.services import accrual_record_for_acceptance
+from payments.services.ledger import accrual_record_for_acceptance
 
 S = Case.Status
 R = Membership.Role

@@ -185,7 +185,7 @@ def main() -> None:
     from django.db import connection
 
     from cases.models import Page
-    from frontoffice.batches import services
+    from frontoffice.batches.services import create, files, run
 
     office, clerk, cases = world(args.covers)
     stack = tmp / "stack.pdf"
@@ -201,13 +201,13 @@ def main() -> None:
     if not args.process_pages:
         patches.append(mock.patch("frontoffice.tasks.process_page.delay"))
     if args.remote_storage:
-        patches.append(mock.patch("frontoffice.batches.services._local_path", services._copy_to_scratch))
+        patches.append(mock.patch("frontoffice.batches.services.files.local_path", files.copy_to_scratch))
     for p in patches:
         p.start()
 
     # Accepted without running (no broker here would run it inline at once); then run, measured.
-    with open(stack, "rb") as f, mock.patch("frontoffice.batches.services._enqueue"):
-        batch = services.batch_create(front_office=office, files=[File(f, name="stack.pdf")], by=clerk)
+    with open(stack, "rb") as f, mock.patch("frontoffice.batches.services.create.enqueue"):
+        batch = create.batch_create(front_office=office, files=[File(f, name="stack.pdf")], by=clerk)
     connection.close()
 
     ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
@@ -217,7 +217,7 @@ def main() -> None:
     sampler = ScratchSampler(scratch)
     sampler.start()
     started = time.perf_counter()
-    batch = services.batch_process(batch_id=batch.pk)
+    batch = run.batch_process(batch_id=batch.pk)
     elapsed = time.perf_counter() - started
     sampler.stop.set()
     sampler.join()

@@ -273,8 +273,10 @@ def main() -> None:
 
     from cases import clock
     from cases.models import Case, Community, User
-    from payments import selectors, services
+    from payments import selectors
     from payments.models import Accrual, Statement
+    from payments.services.ledger import accrual_record_for_acceptance
+    from payments.services.statements import statement_issue_month
 
     assert connection.vendor == "postgresql", "the benchmark needs PostgreSQL (DATABASE_URL)"
     if "--fresh" in sys.argv:
@@ -297,7 +299,7 @@ def main() -> None:
     print(f"month {MONTH:%Y-%m}: {month_statements:,} statements, {month_lines:,} lines\n")
 
     def issue():
-        issued = services.statement_issue_month(period=MONTH)
+        issued = statement_issue_month(period=MONTH)
         assert issued == month_statements, issued
 
     timed(
@@ -351,7 +353,7 @@ def main() -> None:
     )
     timed(f"API statements ?period={MONTH:%Y-%m}", get(f"/api/v1/statements/?period={MONTH:%Y-%m}"))
     timed(f"CSV export of {MONTH:%Y-%m}", get(f"/payments/statements/export/?period={MONTH:%Y-%m}&format=csv"))
-    timed("close_month for an already issued month (no-op)", lambda: services.statement_issue_month(period=MONTH))
+    timed("close_month for an already issued month (no-op)", lambda: statement_issue_month(period=MONTH))
 
     # The accept hook on the big ledger: new intakes of the running month, each in its own transaction.
     community = Community.objects.order_by("pk").first()
@@ -377,7 +379,7 @@ def main() -> None:
     for case in fresh:
         start = time.perf_counter()
         with transaction.atomic():
-            services.accrual_record_for_acceptance(case=case, accepted_at=clock.now())
+            accrual_record_for_acceptance(case=case, accepted_at=clock.now())
         per_call.append(time.perf_counter() - start)
     per_call.sort()
     print(

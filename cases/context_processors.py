@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import access_for
+from cases.areas import areas_for
 
 
 def navigation(request) -> dict:
@@ -10,13 +11,7 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     access = access_for(user)
-    areas = []
-    if access.is_front:
-        areas.append((reverse("frontoffice:home"), _("Front office")))
-    if access.is_back:
-        areas.append((reverse("backoffice:home"), _("Back office")))
-    if access.is_ministry or access.supervisor_community_ids:
-        areas.append((reverse("payments:home"), _("Fees")))
+    areas = [(reverse(area.url_name), area.label) for area in areas_for(user)]  # registered by the office apps
     if access.supervisor_community_ids or access.head_back_office_ids:
         areas.append((reverse("access-log"), _("Access log")))
     return {"access": access, "nav_areas": areas}

@@ -54,9 +54,32 @@ def extend_for_pause(service: ServiceType, due: date, paused_on: date, resumed_o
     return add_days(due, days_between(paused_on, resumed_on, working=working), working=working)
 
 
-def front_office_submit_limit(opened_on: date) -> date:
-    """The last day the front office may pass a package on (3 working days by law)."""
-    return add_days(opened_on, settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS, working=True)
+def _working_days_after(start: date, days: int, holidays: frozenset[date]) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            days -= 1
+    return day
+
+
+def front_office_submit_limit(opened_on: date, *, holidays: frozenset[date] | None = None) -> date:
+    """The last day the front office may pass on a package opened on ``opened_on`` (3 working days by law). Give
+    ``holidays`` when asking for many days at once (one query for them all)."""
+    days = settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS
+    if holidays is None:
+        return add_days(opened_on, days, working=True)
+    return _working_days_after(opened_on, days, holidays)
+
+
+def front_office_on_time_since(today: date) -> date:
+    """The earliest opening day whose package is still within ``front_office_submit_limit`` on ``today``: a draft
+    opened before it is late (the rule as a date, so a list can filter on it in SQL). One holiday query."""
+    holidays = holidays_between(today - timedelta(days=4 * settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS + 30), today)
+    day = today
+    while front_office_submit_limit(day - timedelta(days=1), holidays=holidays) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def due_soon_until(today: date) -> date:

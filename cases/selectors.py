@@ -71,22 +71,6 @@ def applicant_visible(*, user) -> QuerySet[Applicant]:
     return Applicant.objects.filter(q)
 
 
-def applicant_list(*, user, filters: dict | None = None) -> QuerySet[Applicant]:
-    qs = applicant_visible(user=user)
-    filters = filters or {}
-    if rnokpp := filters.get("rnokpp"):
-        qs = qs.filter(rnokpp=rnokpp)
-    if passport := filters.get("passport_number"):
-        qs = qs.filter(passport_number=passport.upper())
-    if last_name := filters.get("last_name"):
-        qs = qs.filter(last_name__iexact=last_name.strip())
-    if first_name := filters.get("first_name"):
-        qs = qs.filter(first_name__iexact=first_name.strip())
-    if birth_date := filters.get("birth_date"):
-        qs = qs.filter(birth_date=birth_date)
-    return qs
-
-
 def applicant_get(*, user, pk: int) -> Applicant:
     return get_object_or_404(applicant_visible(user=user), pk=pk)
 
@@ -119,11 +103,6 @@ def page_get(*, user, pk: int) -> Page:
 
 def source_file_get(*, user, pk: int) -> SourceFile:
     return get_object_or_404(SourceFile.objects.filter(case__in=case_visible(user=user)).select_related("case"), pk=pk)
-
-
-def case_documents(*, case: Case) -> list[Document]:
-    """The case's documents with their pages and types, in order (two queries)."""
-    return list(case.documents.select_related("document_type").prefetch_related("pages"))
 
 
 def case_detail_queryset(*, user):

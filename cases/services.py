@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.access import access_for
-from cases.exceptions import NotPermitted
+from cases.exceptions import InvalidInput, NotPermitted
 from cases.models import AccessLogEntry, Applicant, Case, CaseNumberSequence, Community, IdempotencyKey, InboxMessage
 from cases.validators import (
     ID_CARD_RE,
@@ -164,8 +164,23 @@ def access_log_record(*, user, case: Case, what: str, object_id: int | None = No
     AccessLogEntry.objects.create(user=user, case=case, what=what, object_id=object_id)
 
 
+IDEMPOTENCY_KEY_MAX = 100  # IdempotencyKey.key
+
+
+def idempotency_key_clean(key: str | None) -> str | None:
+    """A client's Idempotency-Key as it is stored: surrounding spaces stripped, ``None`` when empty. A key longer than
+    the column is refused (``InvalidInput``: a 400 with its code in the API, a message in the UI), never cut: two
+    long keys sharing their first 100 characters would otherwise count as one request."""
+    key = (key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput(_("The Idempotency-Key is longer than 100 characters."), field="idempotency_key")
+    return key or None
+
+
 def idempotent_case(*, user, key: str | None, action: str) -> Case | None:
-    """The case a previous request with this Idempotency-Key acted on, if any."""
+    """The case a previous request with this Idempotency-Key acted on, if any. Call first in a keyed write: it also
+    refuses an over-long key (``idempotency_key_clean``) before anything changes."""
+    key = idempotency_key_clean(key)
     if not key:
         return None
     found = IdempotencyKey.objects.filter(user=user, key=key, action=action).select_related("case").first()
@@ -174,5 +189,5 @@ def idempotent_case(*, user, key: str | None, action: str) -> Case | None:
 
 def idempotency_remember(*, user, key: str | None, action: str, case: Case) -> None:
     """Store the key inside the caller's transaction: a concurrent duplicate fails on the unique constraint."""
-    if key:
-        IdempotencyKey.objects.create(user=user, key=key[:100], action=action, case=case)
+    if key := idempotency_key_clean(key):
+        IdempotencyKey.objects.create(user=user, key=key, action=action, case=case)

@@ -1,10 +1,9 @@
 """Kernel pages: the home dispatcher, file downloads that check access, a health probe."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,70 +13,56 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors
 from cases.access import access_for
+from cases.areas import home_for
+from cases.files import PDF, file_response
 from cases.services import access_log_record
 
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to the home of their first area; a user with no role is told so."""
-    access = access_for(request.user)
-    if access.is_front:
-        return redirect("frontoffice:home")
-    if access.is_back:
-        return redirect("backoffice:home")
-    if access.is_ministry:
-        return redirect("payments:home")
+    """Send each user to the home of their first area (``cases.areas``); a user with no role is told so."""
+    area = home_for(request.user)
+    if area is not None:
+        return redirect(area.url_name)
     return render(request, "cases/no_role.html", status=403)
 
 
-def _file_response(name: str, *, content_type: str, filename: str | None = None) -> FileResponse:
-    if not name:
-        raise Http404
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type, as_attachment=False, filename=filename)
-    # Applicants' documents: never cached by shared caches, never sniffed, never framed elsewhere.
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
-
-
 @require_GET
 @login_required
-def page_image(request: HttpRequest, pk: int) -> FileResponse:
+def page_image(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.page_get(user=request.user, pk=pk)
     access_log_record(user=request.user, case=page.document.case, what="page", object_id=page.pk)
-    return _file_response(page.image.name, content_type="image/jpeg")
+    return file_response(stored=page.image.name, content_type="image/jpeg")
 
 
 @require_GET
 @login_required
-def page_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+def page_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.page_get(user=request.user, pk=pk)
-    return _file_response(page.thumbnail.name, content_type="image/jpeg")
+    return file_response(stored=page.thumbnail.name, content_type="image/jpeg")
 
 
 @require_GET
 @login_required
-def source_file(request: HttpRequest, pk: int) -> FileResponse:
+def source_file(request: HttpRequest, pk: int) -> HttpResponse:
     source = selectors.source_file_get(user=request.user, pk=pk)
     access_log_record(user=request.user, case=source.case, what="original", object_id=source.pk)
-    response = _file_response(source.file.name, content_type=source.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="original-{source.pk}.{source.file.name.rsplit(".", 1)[-1]}"'
+    extension = source.file.name.rsplit(".", 1)[-1]
+    return file_response(
+        stored=source.file.name,
+        content_type=source.content_type,
+        filename=f"original-{source.pk}.{extension}",
+        inline=False,
     )
-    return response
 
 
 @require_GET
 @login_required
-def case_package_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def case_package_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     access_log_record(user=request.user, case=case, what="package_pdf")
-    return _file_response(case.package_pdf.name, content_type="application/pdf", filename=f"{case.number}.pdf")
+    return file_response(stored=case.package_pdf.name, content_type=PDF, filename=f"{case.number}.pdf")
 
 
 @require_GET

@@ -5,7 +5,7 @@ kernel's serializers. Domain errors become ``{"code", "detail"}`` with 409 (stat
 kernel's exception handler. Back-office actions on cases (claim, decide, ...) are routed in ``backoffice.api``.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,10 +23,11 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
-from cases.exceptions import InvalidInput
+from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
+from cases.services import idempotency_key_clean
 from frontoffice import pdf, selectors, services
 from frontoffice.serializers import (
     ApplicantCreateSerializer,
@@ -79,13 +80,6 @@ class FrontOfficeAPI:
 
     def handle_exception(self, exc):
         return super().handle_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @extend_schema_view(
@@ -294,21 +288,20 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
     def receipt(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
         CASES.require(case, Action.PRINT_RECEIPT, by=request.user)
-        return _pdf(pdf.receipt_pdf(case), f"receipt-{case.number}.pdf")
+        return file_response(content_type=PDF, content=pdf.receipt_pdf(case), filename=f"receipt-{case.number}.pdf")
 
     @extend_schema(summary="The decision notice (PDF)", responses=PDF_RESPONSE)
     @action(detail=True, methods=["get"], url_path="decision-notice", renderer_classes=[JSONRenderer, PDFRenderer])
     def decision_notice(self, request, pk=None):
         case = selectors.case_page_get(user=request.user, pk=pk)
         CASES.require(case, Action.PRINT_NOTICE, by=request.user)
-        return _pdf(pdf.decision_notice_pdf(case), f"decision-{case.number}.pdf")
+        return file_response(
+            content_type=PDF, content=pdf.decision_notice_pdf(case), filename=f"decision-{case.number}.pdf"
+        )
 
 
 def _key(request) -> str | None:
-    key = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(key) > 100:
-        raise InvalidInput(_("The Idempotency-Key is longer than 100 characters."))
-    return key or None
+    return idempotency_key_clean(request.headers.get("Idempotency-Key"))
 
 
 router = SimpleRouter()

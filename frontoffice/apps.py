@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class FrontofficeConfig(AppConfig):
     name = "frontoffice"
     verbose_name = _("Front office")
+
+    def ready(self) -> None:
+        from cases.areas import Area, area_register
+
+        area_register(
+            Area(
+                url_name="frontoffice:home",
+                label=_("Front office"),
+                order=10,
+                shown=lambda access: access.is_front,
+                home=lambda access: access.is_front,
+            )
+        )

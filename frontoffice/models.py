@@ -74,6 +74,32 @@ class ScanBatch(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.READING, self.Status.ROUTING)
 
 
+class ScanBatchEvent(models.Model):
+    """One line of a batch's history: queued, read, routed, done, failed, retried — who (empty: the worker), when,
+    from which status to which. Written by the batch machine (``frontoffice.batches.services.machine``) in the
+    transaction of the change; never changed."""
+
+    batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"), default=clock.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=10, choices=ScanBatch.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=ScanBatch.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("scan batch event")
+        verbose_name_plural = _("scan batch events")
+        indexes = [models.Index(fields=["batch", "at"], name="scan_batch_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.action} {self.from_status}→{self.to_status}"
+
+
 class ScanBatchFile(models.Model):
     """One file of a batch, stored as received (several images make one batch, in the order given)."""
 

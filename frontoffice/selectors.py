@@ -1,9 +1,8 @@
 """Front-office reads, built on the kernel's scoped selectors."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -49,8 +48,7 @@ class ClerkBoard:
 def clerk_board(*, user) -> ClerkBoard:
     cases = case_list(user=user)
     today = clock.today()
-    # A draft opened before this day is past the 3-working-day limit today.
-    late = Q(status=S.DRAFT, created_at__date__lt=_earliest_on_time_opening(today))
+    late = Q(status=S.DRAFT, created_at__date__lt=deadlines.front_office_on_time_since(today))
     kinds = {
         "drafts": Q(status=S.DRAFT),
         "late_drafts": late,
@@ -68,20 +66,6 @@ def clerk_board(*, user) -> ClerkBoard:
         inbox=inbox_unread(user=user),
         counts=counts,
     )
-
-
-def _earliest_on_time_opening(today: date) -> date:
-    """The earliest opening date whose submission limit (N working days after opening) has not passed yet.
-    One holiday query for the window rather than one per day tried."""
-    limit = settings.FRONT_OFFICE_SUBMIT_WORKING_DAYS
-    holidays = deadlines.holidays_between(today - timedelta(days=4 * limit + 30), today)
-    # Opened on D, a package is late once ``limit`` working days lie between D and today (both excluded).
-    day, working_days = today, 0
-    while working_days < limit:
-        day -= timedelta(days=1)
-        if deadlines.is_working_day(day, holidays):
-            working_days += 1
-    return day
 
 
 # --- Inbox --------------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from cases import clock
 from cases.access import access_for
 from cases.checklist import checklist_for, in_checklist_order
 from cases.exceptions import DomainError, DuplicateOpenCase
+from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
 from cases.models import Applicant, Case, DocumentType, FrontOffice
 from cases.pages import PAGES
@@ -492,7 +493,7 @@ def _transition(request: HttpRequest, pk: int, run, success: str) -> HttpRespons
 @require_POST
 @front_office_required
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    key = request.POST.get("idempotency_key", "")[:100] or None
+    key = request.POST.get("idempotency_key") or None  # checked by the service
     return _transition(
         request,
         pk,
@@ -504,7 +505,7 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @front_office_required
 def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    key = request.POST.get("idempotency_key", "")[:100] or None
+    key = request.POST.get("idempotency_key") or None  # checked by the service
     note = request.POST.get("note", "")
     return _transition(
         request,
@@ -538,10 +539,7 @@ def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(content=content, content_type=PDF, filename=filename)
 
 
 @require_GET

@@ -4,7 +4,6 @@ reconciliation upload), budgets. Thin: input through serializers, reads through 
 Only ministry staff and community supervisors reach it (others: 403); a supervisor sees only their community's
 accruals and statements (others: 404). Nothing here carries an applicant's personal data."""
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,8 +16,10 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cases.exceptions import InvalidInput
-from payments import exports, selectors, services
+from cases.files import file_response
+from payments import exports, selectors
 from payments.models import FeeRate, Statement
+from payments.selectors import budget_figures
 from payments.serializers import (
     AccrualSerializer,
     ApproveSerializer,
@@ -33,6 +34,18 @@ from payments.serializers import (
     ReconcileUploadSerializer,
     ReverseSerializer,
     StatementSerializer,
+)
+from payments.services.budget import budget_set
+from payments.services.ledger import accrual_reverse
+from payments.services.periods import parse_period
+from payments.services.rates import fee_rate_create, fee_rate_end
+from payments.services.reconcile import statements_reconcile
+from payments.services.statements import (
+    statement_approve,
+    statement_confirm,
+    statement_dispute,
+    statement_issue,
+    statement_pay,
 )
 
 REFUSED = {
@@ -51,7 +64,7 @@ class PaymentsUser(permissions.BasePermission):
 
 def _month(request, name: str = "period"):
     value = request.query_params.get(name)
-    return services.parse_period(value) if value else None
+    return parse_period(value) if value else None
 
 
 @extend_schema_view(
@@ -76,7 +89,7 @@ class FeeRateViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.fee_rate_create(
+        serializer.instance = fee_rate_create(
             by=self.request.user,
             amount=data["amount"],
             valid_from=data["valid_from"],
@@ -96,7 +109,7 @@ class FeeRateViewSet(
         rate = get_object_or_404(FeeRate, pk=pk)
         body = FeeRateEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rate = services.fee_rate_end(rate=rate, valid_to=body.validated_data["valid_to"], by=request.user)
+        rate = fee_rate_end(rate=rate, valid_to=body.validated_data["valid_to"], by=request.user)
         return Response(FeeRateSerializer(rate).data)
 
 
@@ -139,7 +152,7 @@ class AccrualViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         accrual = selectors.accrual_get(user=request.user, pk=pk)
         body = ReverseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        reversal = services.accrual_reverse(accrual=accrual, by=request.user, reason=body.validated_data["reason"])
+        reversal = accrual_reverse(accrual=accrual, by=request.user, reason=body.validated_data["reason"])
         return Response(AccrualSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
@@ -198,7 +211,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        return self._done(services.statement_issue(statement=self.get_object(), by=request.user))
+        return self._done(statement_issue(statement=self.get_object(), by=request.user))
 
     @extend_schema(
         summary="Confirm (community supervisor)",
@@ -208,7 +221,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._done(services.statement_confirm(statement=self.get_object(), by=request.user))
+        return self._done(statement_confirm(statement=self.get_object(), by=request.user))
 
     @extend_schema(
         summary="Dispute (community supervisor)",
@@ -221,7 +234,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         statement = self.get_object()
         body = DisputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._done(services.statement_dispute(statement=statement, by=request.user, **body.validated_data))
+        return self._done(statement_dispute(statement=statement, by=request.user, **body.validated_data))
 
     @extend_schema(
         summary="Approve (ministry; not the issuer)",
@@ -234,7 +247,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         statement = self.get_object()
         body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._done(services.statement_approve(statement=statement, by=request.user, **body.validated_data))
+        return self._done(statement_approve(statement=statement, by=request.user, **body.validated_data))
 
     @extend_schema(
         summary="Record the payment (ministry; not the issuer)",
@@ -247,7 +260,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         statement = self.get_object()
         body = PaySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._done(services.statement_pay(statement=statement, by=request.user, **body.validated_data))
+        return self._done(statement_pay(statement=statement, by=request.user, **body.validated_data))
 
     @extend_schema(
         summary="Export a month's statements (CSV or XLSX)",
@@ -268,11 +281,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if fmt not in exports.CONTENT_TYPES:
             raise InvalidInput(field="format")
         rows = exports.statement_rows(selectors.statement_list(user=request.user, period=period))
-        response = HttpResponse(
-            exports.render(rows, fmt, title=f"{period:%Y-%m}"), content_type=exports.CONTENT_TYPES[fmt]
+        return file_response(
+            content=exports.render(rows, fmt, title=f"{period:%Y-%m}"),
+            content_type=exports.CONTENT_TYPES[fmt],
+            filename=exports.filename("statements", period, fmt),
+            inline=False,
         )
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename("statements", period, fmt)}"'
-        return response
 
     @extend_schema(
         summary="Re-import the export with payments filled in (ministry)",
@@ -282,7 +296,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def reconcile(self, request):
-        result = services.statements_reconcile(by=request.user, upload=request.FILES.get("file"))
+        result = statements_reconcile(by=request.user, upload=request.FILES.get("file"))
         return Response(ReconcileResultSerializer(result).data)
 
 
@@ -309,8 +323,8 @@ class BudgetViewSet(viewsets.GenericViewSet):
         year = body.validated_data["year"]
         if body.validated_data.get("budget") is None:
             raise InvalidInput(field="amount")
-        services.budget_set(year=year, amount=body.validated_data["budget"], by=request.user)
-        return Response(BudgetSerializer(services.budget_figures(year=year)).data)
+        budget_set(year=year, amount=body.validated_data["budget"], by=request.user)
+        return Response(BudgetSerializer(budget_figures(year=year)).data)
 
 
 router = SimpleRouter()

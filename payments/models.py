@@ -18,7 +18,7 @@ ZERO = Decimal("0.00")
 class FeeRate(models.Model):
     """The fee per intake in force over a period, for one service or (service empty) for all services.
 
-    Periods of the same scope never overlap (``payments.services.fee_rate_create`` checks under a lock); a
+    Periods of the same scope never overlap (``payments.services.rates.fee_rate_create`` checks under a lock); a
     service-specific rate beats the general one. A rate is never edited once created, only ended (``valid_to``).
     """
 
@@ -63,7 +63,7 @@ class Statement(models.Model):
 
     Open while lines may still be added (``count``/``amount`` are running totals); *issuing* freezes it and sets
     the control totals from its lines. Then the community confirms or disputes, the ministry approves and records
-    the payment. Transitions: ``payments.services.TRANSITIONS``.
+    the payment. Transitions: ``payments.services.statements.STATEMENTS`` (on ``cases.statemachine``).
     """
 
     class Status(models.TextChoices):
@@ -139,6 +139,47 @@ class Statement(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status != self.Status.OPEN
+
+
+class StatementEvent(models.Model):
+    """One line of a statement's history: who did what, when, from which status to which. Append-only, like the
+    ledger (``save`` refuses an update, ``delete`` refuses); written by the statement transitions in the same
+    transaction as the change. ``actor`` is empty when the month-end job issued the statement."""
+
+    class Action(models.TextChoices):
+        ISSUE = "issue", _("Issued")
+        CONFIRM = "confirm", _("Confirmed")
+        DISPUTE = "dispute", _("Disputed")
+        APPROVE = "approve", _("Approved")
+        PAY = "pay", _("Paid")
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("when"), default=clock.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=10, choices=Statement.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=Statement.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("statement event")
+        verbose_name_plural = _("statement events")
+        indexes = [models.Index(fields=["statement", "at"], name="statement_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Statement events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Statement events are append-only and never deleted.")
 
 
 class Accrual(models.Model):

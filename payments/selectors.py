@@ -10,10 +10,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from cases import clock
 from cases.access import access_for
 from cases.models import Community
-from payments.models import ZERO, Accrual, Budget, FeeRate, Statement, UnbilledIntake
-from payments.services import budget_figures, cents, current_period
+from payments.models import ZERO, Accrual, Budget, FeeRate, Statement, StatementEvent, UnbilledIntake
+from payments.services.budget import approval_exceeds_budget
+from payments.services.periods import cents, current_period
 
 St = Statement.Status
 
@@ -64,6 +66,11 @@ def statement_get(*, user, pk) -> Statement:
     return statement
 
 
+def statement_events(*, statement: Statement) -> QuerySet[StatementEvent]:
+    """The statement's history, oldest first, with who acted."""
+    return statement.events.select_related("actor").order_by("at", "pk")
+
+
 def statement_lines(*, statement: Statement) -> QuerySet[Accrual]:
     """A statement's ledger lines with the case's number, service and acceptance day — nothing about the person."""
     return (
@@ -111,11 +118,19 @@ def periods(*, user) -> list[dict]:
 
 
 def month_summary(*, user, period: date, status: str | None = None) -> dict:
+    """A month's totals, how many statements are in each status, and how many open ones ``user`` may issue now
+    (``issuable``: ministry staff, once the month has ended)."""
     statements = _scope(Statement.objects.filter(period=period), user=user)
     by_status = dict(statements.order_by().values_list("status").annotate(n=Count("id")))
     if status:
         statements = statements.filter(status=status)
-    return {**_totals(statements), "by_status": [(s, label, by_status.get(s, 0)) for s, label in St.choices]}
+    ended = period < current_period()
+    issuable = by_status.get(St.OPEN.value, 0) if ended and access_for(user).is_ministry else 0
+    return {
+        **_totals(statements),
+        "by_status": [(s, label, by_status.get(s, 0)) for s, label in St.choices],
+        "issuable": issuable,
+    }
 
 
 def month_totals(*, period: date) -> dict:
@@ -164,12 +179,47 @@ def accrual_get(*, user, pk) -> Accrual:
 # --- rates and budgets ----------------------------------------------------------------------------------------------
 
 
+def fee_rate_in_force(*, service_type_id: int, on: date) -> FeeRate | None:
+    """The rate for ``on`` (both ends of a period inclusive): a service-specific rate beats the general one."""
+    in_force = FeeRate.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on)
+    return (
+        in_force.filter(service_type_id=service_type_id).order_by("-valid_from").first()
+        or in_force.filter(service_type__isnull=True).order_by("-valid_from").first()
+    )
+
+
 def fee_rate_list() -> QuerySet[FeeRate]:
     return FeeRate.objects.select_related("service_type").order_by("service_type__position", "-valid_from", "pk")
 
 
 def unbilled_count() -> int:
     return UnbilledIntake.objects.count()
+
+
+def budget_figures(*, year: int) -> dict:
+    """The year's budget and what was accrued, approved and paid against it (by statement month); ``over`` when the
+    approvals already exceed it."""
+    budget = Budget.objects.filter(year=year).first()
+    in_year = Statement.objects.filter(period__year=year).order_by()
+    sums = in_year.aggregate(
+        accrued=Coalesce(Sum("amount"), ZERO),
+        approved=Coalesce(Sum("amount", filter=Q(status__in=[St.APPROVED, St.PAID])), ZERO),
+        paid=Coalesce(Sum("paid_amount", filter=Q(status=St.PAID)), ZERO),
+    )
+    sums = {k: cents(v) for k, v in sums.items()}
+    amount = budget.amount if budget else None
+    return {
+        "year": year,
+        "budget": amount,
+        **sums,
+        "remaining": (amount - sums["approved"]) if amount is not None else None,
+        "over": amount is not None and sums["approved"] > amount,
+    }
+
+
+def approval_would_exceed(*, figures: dict, statement: Statement) -> bool:
+    """Whether approving ``statement`` would overrun the budget in ``figures`` (its year's ``budget_figures``)."""
+    return approval_exceeds_budget(budget=figures["budget"], approved=figures["approved"], amount=statement.amount)
 
 
 def budget_list() -> list[dict]:
@@ -211,7 +261,8 @@ def _median_decision_days(community_ids: list[int], period: date) -> dict[int, f
 
 
 def dashboard(*, year: int, period: date, top: int = 20) -> dict:
-    """The ministry's figures: fees per month of ``year``, per back office, the budget burn-down, and intakes with
+    """The ministry's figures: fees per month of ``year``, per back office, the budget burn-down (per month: paid so
+    far, the budget left after accruals, and what would be left at an even pace), and intakes with
     the median decision time for the ``top`` communities of ``period``. Grouped queries over statements (one row
     per community and month), so the cost does not grow with the ledger."""
     months = [date(year, m, 1) for m in range(1, 13)]
@@ -231,12 +282,21 @@ def dashboard(*, year: int, period: date, top: int = 20) -> dict:
         .order_by("-amount", "name")
     )
     figures = budget_figures(year=year)
+    budget, today = figures["budget"], clock.today()
     accrued = paid = ZERO
     burn = []
-    for m in months:
+    for i, m in enumerate(months, start=1):
         accrued += per_month.get(m, {}).get("amount", ZERO)
         paid += per_month.get(m, {}).get("paid", ZERO)
-        burn.append((m, accrued, paid))
+        past = (m.year, m.month) <= (today.year, today.month)  # months to come have no figures yet
+        burn.append(
+            {
+                "month": m,
+                "paid": paid if past else None,
+                "left": budget - accrued if past and budget is not None else None,
+                "plan": budget * (12 - i) / 12 if budget is not None else None,  # even spending over the year
+            }
+        )
     communities = list(
         Statement.objects.filter(period=period)
         .order_by("-count", "community__name")
@@ -254,12 +314,6 @@ def dashboard(*, year: int, period: date, top: int = 20) -> dict:
         "burn": burn,
         "communities": communities,
     }
-
-
-def dashboard_years() -> list[int]:
-    years = {d.year for d in Statement.objects.dates("period", "year")}
-    years |= set(Budget.objects.values_list("year", flat=True))
-    return sorted(years, reverse=True)
 
 
 def default_month() -> date:

@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from cases.api.serializers import ErrorSerializer
 from cases.models import ServiceType
-from payments import services
 from payments.models import Accrual, ContestedIntake, FeeRate, Statement
+from payments.services.statements import available_actions
 
 Money = serializers.DecimalField  # COERCE_DECIMAL_TO_STRING: rendered as a string
 
@@ -136,7 +136,7 @@ class StatementSerializer(serializers.ModelSerializer):
         return statement.issued_at is not None and statement.issued_by_id is None
 
     def get_actions(self, statement) -> list[str]:
-        return services.available_actions(statement, self.context["request"].user)
+        return available_actions(statement, self.context["request"].user)
 
 
 class DisputeSerializer(serializers.Serializer):

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from payments import services
+from payments.services.statements import statement_issue_ended_months
 
 
 @shared_task(name="payments.close_ended_months", bind=True, acks_late=True, reject_on_worker_lost=True)
 def close_ended_months(self) -> dict[str, int]:
     """Month end (beat, daily): issue the open statements of every month that has ended."""
-    return {f"{period:%Y-%m}": n for period, n in services.statement_issue_ended_months().items()}
+    return {f"{period:%Y-%m}": n for period, n in statement_issue_ended_months().items()}

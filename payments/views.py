@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import clock
 from cases.access import access_for
 from cases.exceptions import DomainError
-from payments import charts, exports, selectors, services
+from cases.files import PDF, file_response
+from payments import charts, exports, selectors
 from payments.exceptions import BudgetExceeded, ReconcileRejected
 from payments.forms import (
     ApproveForm,
@@ -33,6 +34,21 @@ from payments.forms import (
 )
 from payments.models import FeeRate, Statement
 from payments.pdf import statement_pdf as render_statement_pdf
+from payments.services import ledger
+from payments.services.budget import budget_set
+from payments.services.periods import parse_period
+from payments.services.rates import fee_rate_create, fee_rate_end
+from payments.services.reconcile import statements_reconcile
+from payments.services.statements import (
+    available_actions,
+    no_actions_reason,
+    statement_approve,
+    statement_confirm,
+    statement_dispute,
+    statement_issue,
+    statement_issue_month,
+    statement_pay,
+)
 
 PAGE_SIZE = 100
 
@@ -63,13 +79,6 @@ def ministry_required(view):
     return wrapper
 
 
-def _file(content: bytes, content_type: str, filename: str, *, inline: bool = False) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 # --- statements -----------------------------------------------------------------------------------------------------
 
 
@@ -91,7 +100,6 @@ def home(request: HttpRequest) -> HttpResponse:
     statements = selectors.statement_list(user=request.user, period=period, status=status)
     page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     summary = selectors.month_summary(user=request.user, period=period, status=status) if period else None
-    open_count = next((n for s, _label, n in summary["by_status"] if s == "open"), 0) if summary else 0
     context = {
         "form": form,
         "months": months[:24],
@@ -100,9 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "page": page,
         "summary": summary,
         "is_ministry": access.is_ministry,
-        "budget": services.budget_figures(year=period.year) if period and access.is_ministry else None,
-        "can_issue_month": access.is_ministry and period and period < services.current_period() and open_count,
-        "open_count": open_count,
+        "budget": selectors.budget_figures(year=period.year) if period and access.is_ministry else None,
     }
     if request.htmx:
         return render(request, "payments/statement_list.html#results", context)
@@ -112,12 +118,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, statement: Statement, **forms) -> dict:
     access = access_for(request.user)
     lines = Paginator(selectors.statement_lines(statement=statement), PAGE_SIZE).get_page(request.GET.get("page"))
-    actions = services.available_actions(statement, request.user)
-    budget = services.budget_figures(year=statement.period.year) if access.is_ministry else None
-    would_exceed = bool(
-        budget
-        and "approve" in actions
-        and (budget["budget"] is None or budget["approved"] + statement.amount > budget["budget"])
+    actions = available_actions(statement, request.user)
+    budget = selectors.budget_figures(year=statement.period.year) if access.is_ministry else None
+    would_exceed = (
+        "approve" in actions
+        and budget is not None
+        and selectors.approval_would_exceed(figures=budget, statement=statement)
     )
     return {
         "statement": statement,
@@ -126,6 +132,8 @@ def _detail_context(request: HttpRequest, statement: Statement, **forms) -> dict
         "is_ministry": access.is_ministry,
         "budget": budget,
         "would_exceed": would_exceed,
+        "no_actions_reason": no_actions_reason(statement, request.user) if not actions else "",
+        "events": selectors.statement_events(statement=statement),
         "contested": statement.contested.select_related("counted_on"),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "approve_form": forms.get("approve_form") or ApproveForm(initial={"acknowledge_over_budget": False}),
@@ -148,11 +156,11 @@ FORMS = {
     "pay": ("pay_form", PayForm),
 }
 SERVICES = {
-    "issue": services.statement_issue,
-    "confirm": services.statement_confirm,
-    "dispute": services.statement_dispute,
-    "approve": services.statement_approve,
-    "pay": services.statement_pay,
+    "issue": statement_issue,
+    "confirm": statement_confirm,
+    "dispute": statement_dispute,
+    "approve": statement_approve,
+    "pay": statement_pay,
 }
 DONE = {
     "issue": gettext_lazy("The statement is issued: its totals are frozen."),
@@ -195,8 +203,8 @@ def statement_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def issue_month(request: HttpRequest) -> HttpResponse:
     """Issue every open statement of an ended month (as the month-end job would)."""
     try:
-        period = services.parse_period(request.POST.get("period", ""))
-        issued = services.statement_issue_month(period=period, by=request.user)
+        period = parse_period(request.POST.get("period", ""))
+        issued = statement_issue_month(period=period, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("payments:home")
@@ -213,7 +221,7 @@ def accrual_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason for the reversal."))
     else:
         try:
-            reversal = services.accrual_reverse(accrual=accrual, by=request.user, reason=form.cleaned_data["reason"])
+            reversal = ledger.accrual_reverse(accrual=accrual, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -232,7 +240,7 @@ def accrual_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 def statements_export(request: HttpRequest) -> HttpResponse:
     """A month's statements as CSV or XLSX: the file the treasury round trip starts from."""
     try:
-        period = services.parse_period(request.GET.get("period", ""))
+        period = parse_period(request.GET.get("period", ""))
     except DomainError:
         raise Http404 from None
     fmt = request.GET.get("format", "csv")
@@ -240,7 +248,12 @@ def statements_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     rows = exports.statement_rows(selectors.statement_list(user=request.user, period=period))
     content = exports.render(rows, fmt, title=f"{period:%Y-%m}")
-    return _file(content, exports.CONTENT_TYPES[fmt], exports.filename("statements", period, fmt))
+    return file_response(
+        content=content,
+        content_type=exports.CONTENT_TYPES[fmt],
+        filename=exports.filename("statements", period, fmt),
+        inline=False,
+    )
 
 
 @require_GET
@@ -251,8 +264,11 @@ def statement_lines_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
         raise Http404
     rows = exports.line_rows(selectors.statement_lines(statement=statement))
     content = exports.render(rows, fmt, title=f"{statement.period:%Y-%m}")
-    return _file(
-        content, exports.CONTENT_TYPES[fmt], f"lines-{statement.community.katottg}-{statement.period:%Y-%m}.{fmt}"
+    return file_response(
+        content=content,
+        content_type=exports.CONTENT_TYPES[fmt],
+        filename=f"lines-{statement.community.katottg}-{statement.period:%Y-%m}.{fmt}",
+        inline=False,
     )
 
 
@@ -263,7 +279,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get(user=request.user, pk=pk)
     content = render_statement_pdf(statement, selectors.statement_lines(statement=statement))
     name = f"statement-{statement.community.katottg}-{statement.period:%Y-%m}.pdf"
-    return _file(content, "application/pdf", name, inline=True)
+    return file_response(content=content, content_type=PDF, filename=name)
 
 
 @require_http_methods(["GET", "POST"])
@@ -274,7 +290,7 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "errors": None, "result": None}
     if request.method == "POST" and form.is_valid():
         try:
-            context["result"] = services.statements_reconcile(by=request.user, upload=form.cleaned_data["file"])
+            context["result"] = statements_reconcile(by=request.user, upload=form.cleaned_data["file"])
         except ReconcileRejected as rejected:
             context["errors"] = rejected.extra.get("errors", [])
             messages.error(request, rejected.message)
@@ -301,7 +317,7 @@ def rates(request: HttpRequest) -> HttpResponse:
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.fee_rate_create(by=request.user, **form.cleaned_data)
+            fee_rate_create(by=request.user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -326,7 +342,7 @@ def rate_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the last day the rate is in force."))
         return redirect("payments:rates")
     try:
-        rate = services.fee_rate_end(rate=rate, valid_to=form.cleaned_data["valid_to"], by=request.user)
+        rate = fee_rate_end(rate=rate, valid_to=form.cleaned_data["valid_to"], by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -340,7 +356,7 @@ def budget(request: HttpRequest) -> HttpResponse:
     form = BudgetForm(request.POST or None, initial={"year": clock.today().year})
     if request.method == "POST" and form.is_valid():
         try:
-            services.budget_set(by=request.user, **form.cleaned_data)
+            budget_set(by=request.user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -375,17 +391,13 @@ def dashboard_charts(data: dict) -> list[charts.Chart]:
         [(row["name"], row["amount"]) for row in data["back_offices"][:15]],
         head=(_("Back office"), _("UAH")),
     )
-    budget = data["budget"]["budget"]
-    today = clock.today()
-    remaining = [
-        (budget - accrued) if budget is not None and (m.year, m.month) <= (today.year, today.month) else None
-        for m, accrued, _paid in data["burn"]
-    ]
-    paid = [p if (m.year, m.month) <= (today.year, today.month) else None for m, _a, p in data["burn"]]
-    series = [(_("Paid, cumulative"), "paid", paid)]
-    if budget is not None:
-        even = [budget * (12 - i) / 12 for i in range(1, 13)]
-        series[:0] = [(_("Budget left after accruals"), "left", remaining), (_("Even spending"), "plan", even)]
+    burn_rows = data["burn"]
+    series = [(_("Paid, cumulative"), "paid", [row["paid"] for row in burn_rows])]
+    if data["budget"]["budget"] is not None:
+        series[:0] = [
+            (_("Budget left after accruals"), "left", [row["left"] for row in burn_rows]),
+            (_("Even spending"), "plan", [row["plan"] for row in burn_rows]),
+        ]
     burn = charts.lines(
         "budget-burn-down",
         _("Budget burn-down, %(year)s, UAH") % {"year": year},

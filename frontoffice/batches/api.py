@@ -1,6 +1,5 @@
 """Batch scanning's API (docs/api-batches.md): thin views over the same services and selectors as the pages."""
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -22,8 +21,11 @@ from cases import selectors as case_selectors
 from cases.access import access_for
 from cases.api.pagination import PageNumberPagination, paginated
 from cases.exceptions import InvalidInput
+from cases.files import PDF, file_response
 from cases.models import DocumentType, FrontOffice
-from frontoffice.batches import selectors, services, sheets
+from frontoffice.batches import selectors, sheets
+from frontoffice.batches.services.assignment import batch_pages_assign, batch_pages_discard
+from frontoffice.batches.services.create import batch_create, batch_retry
 from frontoffice.models import ScanBatch, ScanBatchPage
 
 # --- Serializers --------------------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def scan_batches(request):
     serializer = ScanBatchCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     front_office = _front_office_for(request.user, serializer.validated_data.get("front_office"))
-    batch = services.batch_create(front_office=front_office, files=serializer.validated_data["file"], by=request.user)
+    batch = batch_create(front_office=front_office, files=serializer.validated_data["file"], by=request.user)
     batch.refresh_from_db(fields=["status"])
     return Response({"id": batch.pk, "status": batch.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -238,9 +240,7 @@ def scan_batch_assign(request, pk: int):
     document_type = None
     if code := (data.get("document_type") or "").strip():
         document_type = get_object_or_404(DocumentType, code=code)
-    services.batch_pages_assign(
-        batch=batch, numbers=data["pages"], case=case, document_type=document_type, by=request.user
-    )
+    batch_pages_assign(batch=batch, numbers=data["pages"], case=case, document_type=document_type, by=request.user)
     return Response(_detail(pk, request.user))
 
 
@@ -252,7 +252,7 @@ def scan_batch_discard(request, pk: int):
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     serializer = PagesSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    services.batch_pages_discard(batch=batch, numbers=serializer.validated_data["pages"], by=request.user)
+    batch_pages_discard(batch=batch, numbers=serializer.validated_data["pages"], by=request.user)
     return Response(_detail(pk, request.user))
 
 
@@ -261,15 +261,8 @@ def scan_batch_discard(request, pk: int):
 def scan_batch_retry(request, pk: int):
     """Read a failed batch again from where it stopped."""
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
-    services.batch_retry(batch=batch, by=request.user)
+    batch_retry(batch=batch, by=request.user)
     return Response(_detail(pk, request.user))
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @extend_schema(
@@ -281,7 +274,11 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def case_cover_sheet(request, pk: int):
     """A printable A4 cover sheet for the case: its number as QR and Code 128, and the service's checklist."""
     case = case_selectors.case_get(user=request.user, pk=pk)
-    return _pdf(sheets.cover_sheet_pdf(case=case, printed_by=request.user), f"cover-{case.number}.pdf")
+    return file_response(
+        content_type=PDF,
+        content=sheets.cover_sheet_pdf(case=case, printed_by=request.user),
+        filename=f"cover-{case.number}.pdf",
+    )
 
 
 @extend_schema(
@@ -301,9 +298,9 @@ def separator_sheets(request):
     if code:
         document_type = get_object_or_404(DocumentType, code=code)
         content = sheets.separator_sheets_pdf(document_types=[document_type], plain=False)
-        return _pdf(content, f"separator-{document_type.code}.pdf")
+        return file_response(content_type=PDF, content=content, filename=f"separator-{document_type.code}.pdf")
     content = sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all()), plain=True)
-    return _pdf(content, "separators.pdf")
+    return file_response(content_type=PDF, content=content, filename="separators.pdf")
 
 
 urlpatterns = [

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.exceptions import DomainError
 from cases.models import FrontOffice
-from frontoffice.batches import services
+from frontoffice.batches.services.create import batch_create
+from frontoffice.batches.services.roles import scanner_user
 from frontoffice.models import ScanBatch, ScanInbox
 
 logger = logging.getLogger(__name__)
@@ -164,10 +165,10 @@ def import_claimed(*, front_office: FrontOffice, path: Path, claimed: Path, reco
         try:
             with open(claimed, "rb") as f:
                 upload = File(f, name=name)
-                batch = services.batch_create(
+                batch = batch_create(
                     front_office=front_office,
                     files=[upload],
-                    by=services.scanner_user(front_office=front_office),
+                    by=scanner_user(front_office=front_office),
                     source=ScanBatch.Source.FOLDER,
                     name=name,
                 )

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageStat, TiffImagePlugin
 
 from cases.exceptions import FileRejected
-from frontoffice import processing
 from frontoffice.batches import codes
+from frontoffice.processing.formats import PDF
+from frontoffice.processing.inspection import refuse_hidden_content, sha256_of, size_of, sniff
 
-PDF = processing.PDF
 CHUNK = 1024 * 1024
 A4_LONG_INCHES = 11.7
 THUMB_BOX = (240, 340)
@@ -49,24 +49,24 @@ def inspect_stack_file(f: IO[bytes], *, name: str) -> StackFile:
     """Check one file of a stack without decoding its pages: type by content, size, pages, password. Raises
     ``FileRejected`` with a clear message. Damage inside a page shows when that page is read (it stays unrouted,
     nothing else is lost)."""
-    size = processing.size_of(f)
+    size = size_of(f)
     if size == 0:
         raise FileRejected(_("“%(name)s” is empty (0 bytes).") % {"name": name})
     if size > settings.SCAN_BATCH_MAX_BYTES:
         limit = settings.SCAN_BATCH_MAX_BYTES // 2**20
         raise FileRejected(_("“%(name)s” is larger than %(limit)d MB.") % {"name": name, "limit": limit})
-    content_type = processing.sniff(f.read(1024))
+    content_type = sniff(f.read(1024))
     f.seek(0)
     if content_type is None:
         raise FileRejected(
             _("“%(name)s” is not a scanned stack. Upload a PDF or TIFF, or JPEG, PNG, GIF or HEIC images.")
             % {"name": name}
         )
-    processing.refuse_hidden_content(f, content_type, name=name)
+    refuse_hidden_content(f, content_type, name=name)
     pages = _pdf_pages(f, name) if content_type == PDF else _image_frames(f, name)
     if pages > settings.SCAN_BATCH_MAX_PAGES:
         raise FileRejected(_too_many(name, pages))
-    return StackFile(content_type=content_type, page_count=pages, sha256=processing.sha256_of(f), size=size)
+    return StackFile(content_type=content_type, page_count=pages, sha256=sha256_of(f), size=size)
 
 
 def _too_many(name: str, pages: int) -> str:

@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.conf import settings
 
-from frontoffice.batches import inbox, services
+from frontoffice.batches import inbox
+from frontoffice.batches.services.run import batch_process, batch_resume_stalled
 
 
 @shared_task(
@@ -16,7 +17,7 @@ from frontoffice.batches import inbox, services
     soft_time_limit=settings.SCAN_BATCH_TASK_TIME_LIMIT - 30,
 )
 def process_scan_batch(self, batch_id: int) -> None:
-    services.batch_process(batch_id=batch_id)
+    batch_process(batch_id=batch_id)
 
 
 @shared_task(name="frontoffice.poll_scan_inboxes", bind=True, ignore_result=True)
@@ -26,4 +27,4 @@ def poll_scan_inboxes(self) -> None:
 
 @shared_task(name="frontoffice.resume_scan_batches", bind=True, ignore_result=True)
 def resume_scan_batches(self) -> None:
-    services.batch_resume_stalled()
+    batch_resume_stalled()

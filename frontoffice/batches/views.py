@@ -5,8 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import selectors as case_selectors
 from cases.access import access_for
 from cases.exceptions import DomainError
+from cases.files import PDF, file_response
 from cases.models import DocumentType, FrontOffice
 from frontoffice import services as front
-from frontoffice.batches import inbox, selectors, services, sheets
+from frontoffice.batches import inbox, selectors, sheets
 from frontoffice.batches.forms import AssignForm, LabelForm, PagesForm, UploadForm
+from frontoffice.batches.services import create
+from frontoffice.batches.services.assignment import batch_pages_assign, batch_pages_discard
+from frontoffice.batches.services.create import batch_create
 from frontoffice.models import ScanBatchPage
 from frontoffice.views import front_office_required
 
@@ -57,7 +60,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         front_office = next(fo for fo in front_offices if str(fo.pk) == str(form.cleaned_data["front_office"]))
         try:
-            batch = services.batch_create(front_office=front_office, files=form.cleaned_data["files"], by=request.user)
+            batch = batch_create(front_office=front_office, files=form.cleaned_data["files"], by=request.user)
         except DomainError as e:
             form.add_error("files", str(e.message))
         else:
@@ -168,7 +171,7 @@ def batch_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("No case %(number)s in your community.") % {"number": data["case_number"]})
         return _back(batch)
     try:
-        services.batch_pages_assign(
+        batch_pages_assign(
             batch=batch, numbers=data["pages"], case=case, document_type=data["document_type"], by=request.user
         )
     except DomainError as e:
@@ -192,7 +195,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(errors))
         return _back(batch)
     try:
-        count = services.batch_pages_discard(batch=batch, numbers=form.cleaned_data["pages"], by=request.user)
+        count = batch_pages_discard(batch=batch, numbers=form.cleaned_data["pages"], by=request.user)
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
@@ -205,7 +208,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     try:
-        services.batch_retry(batch=batch, by=request.user)
+        create.batch_retry(batch=batch, by=request.user)
     except DomainError as e:
         messages.error(request, str(e.message))
     return redirect("frontoffice:batch-detail", pk=batch.pk)
@@ -239,25 +242,10 @@ def batch_document_label(request: HttpRequest, pk: int, document_id: int) -> Htt
 
 @require_GET
 @front_office_required
-def batch_page_thumbnail(request: HttpRequest, pk: int, number: int) -> FileResponse:
+def batch_page_thumbnail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     batch = selectors.scan_batch_get(user=request.user, pk=pk)
     page = get_object_or_404(batch.pages, number=number)
-    if not page.thumbnail:
-        raise Http404
-    try:
-        handle = default_storage.open(page.thumbnail.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(stored=page.thumbnail.name, content_type="image/jpeg")
 
 
 @require_GET
@@ -265,7 +253,11 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def case_cover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The case's printable cover sheet (the case page's "Cover sheet" button)."""
     case = case_selectors.case_get(user=request.user, pk=pk)
-    return _pdf(sheets.cover_sheet_pdf(case=case, printed_by=request.user), f"cover-{case.number}.pdf")
+    return file_response(
+        content_type=PDF,
+        content=sheets.cover_sheet_pdf(case=case, printed_by=request.user),
+        filename=f"cover-{case.number}.pdf",
+    )
 
 
 @require_GET
@@ -275,10 +267,22 @@ def separator_sheets(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("document_type", "").strip()
     if code:
         document_type = get_object_or_404(DocumentType, code=code)
-        return _pdf(sheets.separator_sheets_pdf(document_types=[document_type], plain=False), f"separator-{code}.pdf")
+        return file_response(
+            content_type=PDF,
+            content=sheets.separator_sheets_pdf(document_types=[document_type], plain=False),
+            filename=f"separator-{code}.pdf",
+        )
     if request.GET.get("plain"):
-        return _pdf(sheets.separator_sheets_pdf(document_types=[], plain=True), "separator-patch-t.pdf")
-    return _pdf(sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all())), "separators.pdf")
+        return file_response(
+            content_type=PDF,
+            content=sheets.separator_sheets_pdf(document_types=[], plain=True),
+            filename="separator-patch-t.pdf",
+        )
+    return file_response(
+        content_type=PDF,
+        content=sheets.separator_sheets_pdf(document_types=list(DocumentType.objects.all())),
+        filename="separators.pdf",
+    )
 
 
 def _scanner_folder(front_office) -> str:

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from payments.services import fee_rate_create
+from payments.services.rates import fee_rate_create
 from tests.factories import RegionFactory, make_case
 
 

@@ -11,8 +11,11 @@ from PIL import Image
 
 from cases.exceptions import FileRejected
 from cases.models import Document, Page, SourceFile
-from frontoffice import processing
 from frontoffice import services as front
+from frontoffice.processing.derive import process
+from frontoffice.processing.formats import PAGE_LONG, PAGE_SHORT
+from frontoffice.processing.inspection import inspect, sniff
+from frontoffice.processing.orientation import text_orientation
 from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case
@@ -47,12 +50,12 @@ def page_image(page: Page) -> Image.Image:
 def processed(content: bytes, name: str) -> list[Image.Image]:
     """The page images of a file, as the pipeline makes them (inspection, then each page), without the database:
     an upright JPEG the inspection finds ready is its own page image."""
-    info = processing.inspect(io.BytesIO(content), name=name)
+    info = inspect(io.BytesIO(content), name=name)
     if info.ready is not None:
         return [Image.open(io.BytesIO(content))]
     pages = []
     for index in range(info.page_count):
-        derived = processing.process(io.BytesIO(content), info.content_type, index)
+        derived = process(io.BytesIO(content), info.content_type, index)
         image = Image.open(io.BytesIO(derived.image))
         assert image.size == (derived.width, derived.height) and derived.thumbnail
         pages.append(image)
@@ -108,7 +111,7 @@ def test_rotated_pdf_pages_come_out_upright():
     assert len(pages) == 4
     for index, im in enumerate(pages):
         assert im.height > im.width, (index, im.size)
-        assert processing.text_orientation(im.convert("L")) == 0
+        assert text_orientation(im.convert("L")) == 0
 
 
 def jpeg_bytes(im: Image.Image, **kw) -> bytes:
@@ -183,7 +186,7 @@ def test_an_upright_jpeg_page_is_ready_on_upload_as_it_is(world):
 
 def test_oversized_photo_is_reduced_to_the_a4_box():
     [page] = processed(jpeg_bytes(Image.new("RGB", (4000, 6000), (200, 10, 10))), "big.jpg")
-    assert page.width <= processing.PAGE_SHORT and page.height <= processing.PAGE_LONG
+    assert page.width <= PAGE_SHORT and page.height <= PAGE_LONG
 
 
 def test_multi_frame_tiff_gives_a_page_per_frame():
@@ -297,10 +300,10 @@ def test_rotating_a_page_derives_it_again(world):
 
 
 def test_sniffing_ignores_the_name():
-    assert processing.sniff(image_bytes("PNG")[:64]) == "image/png"
-    assert processing.sniff(b"GIF89a....") == "image/gif"
-    assert processing.sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"
-    assert processing.sniff(b"PK\x03\x04") is None
+    assert sniff(image_bytes("PNG")[:64]) == "image/png"
+    assert sniff(b"GIF89a....") == "image/gif"
+    assert sniff(b"\xef\xbb\xbf%PDF-1.7") == "application/pdf"
+    assert sniff(b"PK\x03\x04") is None
 
 
 def test_a_cut_short_multi_frame_tiff_is_refused_not_a_crash(world, media_root):

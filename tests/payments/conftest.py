@@ -9,7 +9,8 @@ import pytest
 from backoffice import services as back
 from cases import clock
 from cases.models import Membership
-from payments import services
+from payments.services.budget import budget_set
+from payments.services.rates import fee_rate_create
 from tests.factories import RegionFactory, S, make_case, member
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -52,12 +53,12 @@ def supervisors(world):
 @pytest.fixture
 def rate(world):
     """The demo's general rate: 20 UAH per intake since 2025."""
-    return services.fee_rate_create(by=world.admin, amount="20.00", valid_from=date(2025, 1, 1))
+    return fee_rate_create(by=world.admin, amount="20.00", valid_from=date(2025, 1, 1))
 
 
 @pytest.fixture
 def budget(world):
-    return services.budget_set(year=2026, amount=Decimal("1000000.00"), by=world.admin)
+    return budget_set(year=2026, amount=Decimal("1000000.00"), by=world.admin)
 
 
 @pytest.fixture(autouse=True)

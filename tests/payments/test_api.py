@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 
 from cases import clock, selectors
 from cases.models import Page
-from payments import services
 from payments.models import Statement
+from payments.services.budget import budget_set
+from payments.services.statements import statement_approve, statement_confirm, statement_issue_month
 from tests.factories import S, make_case
 from tests.payments.conftest import accepted, kyiv
 
@@ -174,7 +175,7 @@ def test_statement_lifecycle_through_the_api(world, may, budget):
 
 
 def test_confirm_is_for_the_supervisor_and_approval_warns_over_budget(world, may):
-    services.budget_set(year=2026, amount="10", by=world.admin)
+    budget_set(year=2026, amount="10", by=world.admin)
     url = f"/api/v1/statements/{may['a'].pk}"
     with clock.travel_to(JUNE):
         client_for(world.accountant).post(f"{url}/issue/")
@@ -201,10 +202,10 @@ def test_statement_list_filters_and_a_constant_number_of_queries(world, may, dja
 
 def test_export_csv_and_xlsx_and_reconcile_through_the_api(world, may, budget, supervisors):
     with clock.travel_to(JUNE):
-        services.statement_issue_month(period=MAY)  # by the month-end job: one accountant may do the rest
+        statement_issue_month(period=MAY)  # by the month-end job: one accountant may do the rest
         for key in "ab":
-            services.statement_confirm(statement=may[key], by=supervisors[key])
-            services.statement_approve(statement=may[key], by=world.accountant)
+            statement_confirm(statement=may[key], by=supervisors[key])
+            statement_approve(statement=may[key], by=world.accountant)
     api = client_for(world.accountant)
     csv_response = api.get("/api/v1/statements/export/", {"period": "2026-05", "format": "csv"})
     assert csv_response.status_code == 200

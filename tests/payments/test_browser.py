@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cases import clock
-from payments import services
+from payments.services.statements import statement_issue_month
 from tests.browser import CHROMIUM_ARGS
 from tests.payments.conftest import accepted, kyiv
 
@@ -25,7 +25,7 @@ def test_statements_filter_in_place_and_the_dashboard_renders_its_charts(
         for n, day in enumerate(days):
             accepted(world, kyiv(2026, month, day, 12), community="abc"[n % 3])
     with clock.travel_to(kyiv(2026, 5, 2, 9)):
-        services.statement_issue_month(period=date(2026, 4, 1))
+        statement_issue_month(period=date(2026, 4, 1))
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)

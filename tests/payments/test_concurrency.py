@@ -12,8 +12,9 @@ from django.db import connection, transaction
 from backoffice import services as back
 from cases import clock
 from cases.models import Case
-from payments import services
 from payments.models import Accrual, Statement
+from payments.services.ledger import accrual_reverse
+from payments.services.statements import statement_issue_month
 from tests.payments.conftest import accepted, in_review, kyiv
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -78,7 +79,7 @@ def test_a_line_written_while_the_month_is_issued_is_counted_by_the_issue(world,
     def close_month():
         holding.wait(10)
         with clock.travel_to(kyiv(2026, 6, 1, 0, 30)):
-            services.statement_issue_month(period=date(2026, 5, 1))
+            statement_issue_month(period=date(2026, 5, 1))
 
     assert together(accept_at_midnight, close_month) == [None, None]
     may = Statement.objects.get(period=date(2026, 5, 1))
@@ -92,14 +93,14 @@ def test_a_reversal_arriving_while_its_month_is_issued_lands_in_the_next_month(w
 
     def close_month():
         with clock.travel_to(kyiv(2026, 6, 1, 0, 30)), transaction.atomic():
-            services.statement_issue_month(period=date(2026, 5, 1))
+            statement_issue_month(period=date(2026, 5, 1))
             issuing.set()
             time.sleep(0.7)
 
     def reverse():
         issuing.wait(10)
         with clock.travel_to(kyiv(2026, 6, 1, 0, 31)):  # waits for May's statement row, then finds it issued
-            services.accrual_reverse(accrual=line, by=world.accountant, reason="duplicate")
+            accrual_reverse(accrual=line, by=world.accountant, reason="duplicate")
 
     assert together(close_month, reverse) == [None, None]
     may = Statement.objects.get(period=date(2026, 5, 1))

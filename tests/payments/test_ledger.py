@@ -11,9 +11,13 @@ from backoffice import services as back
 from cases import clock
 from cases.exceptions import InvalidInput, NotPermitted, TransitionNotAllowed
 from frontoffice import services as front
-from payments import selectors, services
+from payments import selectors
 from payments.exceptions import FeeRateOverlap, FeeRateRewritesHistory
-from payments.models import Accrual, FeeRate, Statement
+from payments.models import Accrual, FeeRate, Statement, UnbilledIntake
+from payments.selectors import fee_rate_in_force
+from payments.services.ledger import accrual_reverse
+from payments.services.rates import fee_rate_create, fee_rate_end
+from payments.services.statements import statement_issue_ended_months, statement_issue_month
 from tests.payments.conftest import accept, accepted, in_review, kyiv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # they read messages' words
@@ -22,17 +26,15 @@ D = Decimal
 
 
 def rate_on(world, day, service=None):
-    return services.fee_rate_in_force(service_type_id=(service or world.service).pk, on=day)
+    return fee_rate_in_force(service_type_id=(service or world.service).pk, on=day)
 
 
 # --- rate selection -------------------------------------------------------------------------------------------------
 
 
 def test_rate_periods_are_inclusive_and_the_next_rate_starts_the_next_day(world):
-    old = services.fee_rate_create(
-        by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31)
-    )
-    new = services.fee_rate_create(by=world.accountant, amount="25.50", valid_from=date(2026, 4, 1))
+    old = fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31))
+    new = fee_rate_create(by=world.accountant, amount="25.50", valid_from=date(2026, 4, 1))
     assert rate_on(world, date(2025, 12, 31)) is None
     assert rate_on(world, date(2026, 1, 1)) == old
     assert rate_on(world, date(2026, 3, 31)) == old
@@ -41,8 +43,8 @@ def test_rate_periods_are_inclusive_and_the_next_rate_starts_the_next_day(world)
 
 
 def test_a_service_specific_rate_beats_the_general_one_only_within_its_period(world):
-    general = services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
-    special = services.fee_rate_create(
+    general = fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
+    special = fee_rate_create(
         by=world.accountant,
         amount="35",
         valid_from=date(2026, 6, 1),
@@ -57,8 +59,8 @@ def test_a_service_specific_rate_beats_the_general_one_only_within_its_period(wo
 
 
 def test_the_acceptance_day_is_kyivs_day_at_midnight_both_for_rate_and_month(world):
-    services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31))
-    services.fee_rate_create(by=world.accountant, amount="30", valid_from=date(2026, 4, 1))
+    fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31))
+    fee_rate_create(by=world.accountant, amount="30", valid_from=date(2026, 4, 1))
     before = accepted(world, kyiv(2026, 3, 31, 23, 59, 59))
     after = accepted(world, kyiv(2026, 4, 1, 0, 0, 1))  # still 31 March in UTC
     line_before, line_after = before.accruals.get(), after.accruals.get()
@@ -87,48 +89,44 @@ def test_the_acceptance_day_is_kyivs_day_at_midnight_both_for_rate_and_month(wor
     ],
 )
 def test_periods_of_the_same_scope_never_overlap(world, start, end):
-    services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31))
+    fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31))
     with pytest.raises(FeeRateOverlap):
-        services.fee_rate_create(by=world.accountant, amount="25", valid_from=start, valid_to=end)
+        fee_rate_create(by=world.accountant, amount="25", valid_from=start, valid_to=end)
     assert FeeRate.objects.count() == 1
 
 
 def test_different_scopes_may_overlap_and_an_open_rate_is_ended_to_make_room(world):
-    general = services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
-    services.fee_rate_create(by=world.accountant, amount="35", valid_from=date(2026, 1, 1), service_type=world.service)
+    general = fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
+    fee_rate_create(by=world.accountant, amount="35", valid_from=date(2026, 1, 1), service_type=world.service)
     with pytest.raises(FeeRateOverlap):
-        services.fee_rate_create(by=world.accountant, amount="22", valid_from=date(2027, 1, 1))
-    services.fee_rate_end(rate=general, valid_to=date(2026, 12, 31), by=world.accountant)
-    services.fee_rate_create(by=world.accountant, amount="22", valid_from=date(2027, 1, 1))
+        fee_rate_create(by=world.accountant, amount="22", valid_from=date(2027, 1, 1))
+    fee_rate_end(rate=general, valid_to=date(2026, 12, 31), by=world.accountant)
+    fee_rate_create(by=world.accountant, amount="22", valid_from=date(2027, 1, 1))
     assert FeeRate.objects.count() == 3
 
 
 def test_rate_input_is_checked_and_only_the_ministry_sets_rates(world):
     with pytest.raises(InvalidInput):
-        services.fee_rate_create(by=world.accountant, amount="0", valid_from=date(2026, 1, 1))
+        fee_rate_create(by=world.accountant, amount="0", valid_from=date(2026, 1, 1))
     with pytest.raises(InvalidInput):
-        services.fee_rate_create(by=world.accountant, amount="20.001", valid_from=date(2026, 1, 1))
+        fee_rate_create(by=world.accountant, amount="20.001", valid_from=date(2026, 1, 1))
     with pytest.raises(InvalidInput):
-        services.fee_rate_create(
-            by=world.accountant, amount="20", valid_from=date(2026, 2, 1), valid_to=date(2026, 1, 1)
-        )
+        fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 2, 1), valid_to=date(2026, 1, 1))
     for user in (world.clerk_a, world.supervisor_a, world.head):
         with pytest.raises(NotPermitted):
-            services.fee_rate_create(by=user, amount="20", valid_from=date(2026, 1, 1))
+            fee_rate_create(by=user, amount="20", valid_from=date(2026, 1, 1))
     assert not FeeRate.objects.exists()
 
 
 def test_a_rate_cannot_change_fees_already_accrued(world):
-    general = services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
+    general = fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
     accepted(world, kyiv(2026, 5, 10, 12))
     with pytest.raises(FeeRateRewritesHistory):
-        services.fee_rate_create(
-            by=world.accountant, amount="35", valid_from=date(2026, 5, 1), service_type=world.service
-        )
+        fee_rate_create(by=world.accountant, amount="35", valid_from=date(2026, 5, 1), service_type=world.service)
     with pytest.raises(InvalidInput):
-        services.fee_rate_end(rate=general, valid_to=date(2026, 5, 9), by=world.accountant)
+        fee_rate_end(rate=general, valid_to=date(2026, 5, 9), by=world.accountant)
     # From a day after the last accrued one, it is fine.
-    services.fee_rate_create(by=world.accountant, amount="35", valid_from=date(2026, 5, 11), service_type=world.service)
+    fee_rate_create(by=world.accountant, amount="35", valid_from=date(2026, 5, 11), service_type=world.service)
 
 
 # --- accruals -------------------------------------------------------------------------------------------------------
@@ -194,18 +192,18 @@ def test_the_ledger_is_append_only_and_the_database_holds_one_accrual_per_case(w
 
 def test_with_no_rate_in_force_the_intake_is_accepted_unbilled_and_a_new_rate_accrues_it(world):
     quick = world.quick_service
-    services.fee_rate_create(by=world.accountant, amount="15", valid_from=date(2026, 1, 1), service_type=quick)
+    fee_rate_create(by=world.accountant, amount="15", valid_from=date(2026, 1, 1), service_type=quick)
     accepted(world, kyiv(2026, 5, 10, 12), service=quick)
     in_may = accepted(world, kyiv(2026, 5, 12, 12))
     accepted(world, kyiv(2026, 6, 9, 12), service=quick)
     in_june = accepted(world, kyiv(2026, 6, 10, 12))
     assert in_may.accepted_at and in_june.accepted_at  # the back office was not held up
-    assert set(services.unbilled_cases()) == {in_may, in_june}
+    assert set(UnbilledIntake.objects.values_list("case_id", flat=True)) == {in_may.pk, in_june.pk}
     assert selectors.unbilled_count() == 2  # shown on the rates page
     with clock.travel_to(kyiv(2026, 7, 1, 0, 30)):
-        services.statement_issue_month(period=date(2026, 5, 1))  # June is not issued yet
+        statement_issue_month(period=date(2026, 5, 1))  # June is not issued yet
     with clock.travel_to(kyiv(2026, 7, 15, 10)):
-        services.fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
+        fee_rate_create(by=world.accountant, amount="20", valid_from=date(2026, 1, 1))
     may_line, june_line = in_may.accruals.get(), in_june.accruals.get()
     # At the rate of the acceptance day; May's statement was issued, so its line lands in the running month (July);
     # June's statement is still open, so June's line lands there.
@@ -217,14 +215,14 @@ def test_with_no_rate_in_force_the_intake_is_accepted_unbilled_and_a_new_rate_ac
     )
     assert Statement.objects.get(period=date(2026, 5, 1)).amount == D("15.00")
     assert Statement.objects.get(period=date(2026, 6, 1)).amount == D("35.00")
-    assert not services.unbilled_cases().exists()
+    assert not UnbilledIntake.objects.exists()
 
 
 def test_a_reversal_lands_in_its_month_while_open_then_in_the_current_month(world, rate):
     first = accepted(world, kyiv(2026, 5, 10, 12)).accruals.get()
     second = accepted(world, kyiv(2026, 5, 11, 12)).accruals.get()
     with clock.travel_to(kyiv(2026, 5, 20, 12)):
-        early = services.accrual_reverse(accrual=first, by=world.accountant, reason="duplicate application")
+        early = accrual_reverse(accrual=first, by=world.accountant, reason="duplicate application")
     assert (early.kind, early.amount, early.period, early.reverses) == (
         "reversal",
         D("-20.00"),
@@ -232,11 +230,11 @@ def test_a_reversal_lands_in_its_month_while_open_then_in_the_current_month(worl
         first,
     )
     with clock.travel_to(kyiv(2026, 6, 1, 0, 30)):
-        assert services.statement_issue_ended_months() == {date(2026, 5, 1): 1}
+        assert statement_issue_ended_months() == {date(2026, 5, 1): 1}
     may = Statement.objects.get(period=date(2026, 5, 1))
     assert (may.status, may.count, may.amount) == ("issued", 1, D("20.00"))
     with clock.travel_to(kyiv(2026, 6, 3, 12)):
-        late = services.accrual_reverse(accrual=second, by=world.accountant, reason="accepted by mistake")
+        late = accrual_reverse(accrual=second, by=world.accountant, reason="accepted by mistake")
     assert late.period == date(2026, 6, 1)
     june = Statement.objects.get(period=date(2026, 6, 1))
     assert (june.status, june.count, june.amount) == ("open", -1, D("-20.00"))
@@ -247,14 +245,14 @@ def test_a_reversal_lands_in_its_month_while_open_then_in_the_current_month(worl
 def test_reversal_rules(world, rate):
     line = accepted(world, kyiv(2026, 5, 10, 12)).accruals.get()
     with pytest.raises(InvalidInput):
-        services.accrual_reverse(accrual=line, by=world.accountant, reason="  ")
+        accrual_reverse(accrual=line, by=world.accountant, reason="  ")
     with pytest.raises(NotPermitted):
-        services.accrual_reverse(accrual=line, by=world.supervisor_a, reason="mistake")
-    reversal = services.accrual_reverse(accrual=line, by=world.accountant, reason="mistake")
+        accrual_reverse(accrual=line, by=world.supervisor_a, reason="mistake")
+    reversal = accrual_reverse(accrual=line, by=world.accountant, reason="mistake")
     with pytest.raises(TransitionNotAllowed):
-        services.accrual_reverse(accrual=line, by=world.admin, reason="mistake again")
+        accrual_reverse(accrual=line, by=world.admin, reason="mistake again")
     with pytest.raises(TransitionNotAllowed):
-        services.accrual_reverse(accrual=reversal, by=world.admin, reason="undo")
+        accrual_reverse(accrual=reversal, by=world.admin, reason="undo")
     assert Accrual.objects.count() == 2
 
 

@@ -16,8 +16,19 @@ from backoffice import services as back
 from cases import clock
 from cases.exceptions import DomainError, SeparationOfDuties
 from cases.models import Case
-from payments import services
 from payments.models import Accrual, Statement
+from payments.services.budget import budget_set
+from payments.services.ledger import accrual_reverse
+from payments.services.periods import current_period
+from payments.services.rates import fee_rate_create
+from payments.services.statements import (
+    statement_approve,
+    statement_confirm,
+    statement_dispute,
+    statement_issue_ended_months,
+    statement_issue_month,
+    statement_pay,
+)
 from tests.payments.conftest import in_review, kyiv
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +55,9 @@ START = kyiv(2026, 1, 5, 9)
 def pool(world, supervisors):
     """Rates (a general one, and from March a higher one for one service), a small budget so approvals meet the
     warning, and six packages under review in three communities."""
-    services.fee_rate_create(by=world.admin, amount="20", valid_from=date(2025, 1, 1))
-    services.fee_rate_create(
-        by=world.admin, amount="35.50", valid_from=date(2026, 3, 1), service_type=world.quick_service
-    )
-    services.budget_set(year=2026, amount="100", by=world.admin)
+    fee_rate_create(by=world.admin, amount="20", valid_from=date(2025, 1, 1))
+    fee_rate_create(by=world.admin, amount="35.50", valid_from=date(2026, 3, 1), service_type=world.quick_service)
+    budget_set(year=2026, amount="100", by=world.admin)
     return [
         in_review(world, community=c, service=service, at=START)
         for c in "abc"
@@ -65,14 +74,14 @@ def step(op: str, pick: int, world, supervisors, pool) -> None:
     if op == "reverse":
         lines = list(Accrual.objects.filter(kind="accrual", reversal__isnull=True).order_by("pk"))
         if lines:
-            services.accrual_reverse(accrual=lines[pick % len(lines)], by=ministry[pick % 2], reason="correction")
+            accrual_reverse(accrual=lines[pick % len(lines)], by=ministry[pick % 2], reason="correction")
         return
     if op == "close":
-        ended = Statement.objects.filter(status="open", period__lt=services.current_period())
+        ended = Statement.objects.filter(status="open", period__lt=current_period())
         months = sorted(set(ended.values_list("period", flat=True)))
         if months:
             by = [None, *ministry][pick % 3]  # the month-end job, or an accountant by hand
-            services.statement_issue_month(period=months[pick % len(months)], by=by)
+            statement_issue_month(period=months[pick % len(months)], by=by)
         return
     sources = {"confirm": ["issued", "disputed"], "dispute": ["issued"], "approve": ["confirmed", "disputed"]}
     statuses = sources.get(op, ["approved"])
@@ -82,16 +91,16 @@ def step(op: str, pick: int, world, supervisors, pool) -> None:
     statement = statements[pick % len(statements)]
     supervisor = supervisors[community_key(world, statement)]
     if op == "confirm":
-        services.statement_confirm(statement=statement, by=supervisor)
+        statement_confirm(statement=statement, by=supervisor)
     elif op == "dispute":
-        services.statement_dispute(statement=statement, by=supervisor, claimed_count=pick % 7, comment="we count more")
+        statement_dispute(statement=statement, by=supervisor, claimed_count=pick % 7, comment="we count more")
     else:
         by = ministry[pick % 2]
         try:
             if op == "approve":
-                services.statement_approve(statement=statement, by=by, acknowledge_over_budget=pick % 3 != 0)
+                statement_approve(statement=statement, by=by, acknowledge_over_budget=pick % 3 != 0)
             else:
-                services.statement_pay(
+                statement_pay(
                     statement=statement, by=by, reference=f"REF-{pick}", paid_on=clock.today(), amount=statement.amount
                 )
         except SeparationOfDuties:
@@ -154,13 +163,13 @@ def test_statements_always_agree_with_the_ledger(world, supervisors, pool, steps
             check_invariants()
         # Then settle everything: close the ended months, confirm, approve and pay every statement.
         with clock.travel_to(moment + timedelta(days=40)):
-            services.statement_issue_ended_months()
+            statement_issue_ended_months()
             for statement in Statement.objects.exclude(status__in=["open", "paid"]).order_by("pk"):
                 by = world.admin if statement.issued_by_id == world.accountant.pk else world.accountant
                 if statement.status in ("issued", "disputed"):
-                    services.statement_confirm(statement=statement, by=supervisors[community_key(world, statement)])
-                statement = services.statement_approve(statement=statement, by=by, acknowledge_over_budget=True)
-                services.statement_pay(
+                    statement_confirm(statement=statement, by=supervisors[community_key(world, statement)])
+                statement = statement_approve(statement=statement, by=by, acknowledge_over_budget=True)
+                statement_pay(
                     statement=statement, by=by, reference="SETTLED", paid_on=clock.today(), amount=statement.amount
                 )
             check_invariants()

@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from cases import clock
-from payments import exports, selectors, services
+from payments import exports, selectors
 from payments.exceptions import ReconcileRejected
 from payments.models import Statement
+from payments.services.reconcile import statements_reconcile
+from payments.services.statements import statement_approve, statement_confirm, statement_issue_month
 from tests import corpus
 from tests.payments.conftest import accepted, kyiv
 
@@ -28,12 +30,12 @@ def month(world, rate, budget, supervisors):
     for day, community in ((4, "a"), (5, "a"), (6, "b"), (7, "c")):
         accepted(world, kyiv(2026, 5, day, 12), community=community)
     with clock.travel_to(kyiv(2026, 6, 1, 9)):
-        services.statement_issue_month(period=MAY, by=world.accountant)
+        statement_issue_month(period=MAY, by=world.accountant)
     for key in ("a", "b"):
         statement = Statement.objects.get(period=MAY, community=getattr(world, key))
         with clock.travel_to(kyiv(2026, 6, 3, 9)):
-            services.statement_confirm(statement=statement, by=supervisors[key])
-            services.statement_approve(statement=statement, by=world.admin)
+            statement_confirm(statement=statement, by=supervisors[key])
+            statement_approve(statement=statement, by=world.admin)
     return {key: Statement.objects.get(period=MAY, community=getattr(world, key)) for key in "abc"}
 
 
@@ -62,7 +64,7 @@ def mark_xlsx(content: bytes, marks: dict[int, dict]) -> bytes:
 
 def reconcile(by, content: bytes, name: str = "statements.xlsx"):
     with clock.travel_to(PAY_DAY):
-        return services.statements_reconcile(by=by, upload=upload(content, name))
+        return statements_reconcile(by=by, upload=upload(content, name))
 
 
 def test_export_lists_the_months_statements_with_control_totals(world, month):

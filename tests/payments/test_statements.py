@@ -7,9 +7,20 @@ import pytest
 
 from cases import clock
 from cases.exceptions import InvalidInput, NotPermitted, SeparationOfDuties, TransitionNotAllowed
-from payments import services
 from payments.exceptions import BudgetExceeded, MonthNotEnded, PaymentMismatch
 from payments.models import ContestedIntake, Statement
+from payments.selectors import budget_figures
+from payments.services.budget import budget_set
+from payments.services.ledger import accrual_reverse
+from payments.services.statements import (
+    statement_approve,
+    statement_confirm,
+    statement_dispute,
+    statement_issue,
+    statement_issue_ended_months,
+    statement_issue_month,
+    statement_pay,
+)
 from tests.payments.conftest import accepted, in_review, kyiv
 
 pytestmark = pytest.mark.django_db
@@ -24,29 +35,29 @@ def may(world, rate, budget):
     """Community A's May statement with three intakes, one of them reversed while May was open: 2 x 20 UAH."""
     cases = [accepted(world, kyiv(2026, 5, day, 12)) for day in (4, 5, 6)]
     with clock.travel_to(kyiv(2026, 5, 20, 9)):
-        services.accrual_reverse(accrual=cases[0].accruals.get(), by=world.accountant, reason="duplicate")
+        accrual_reverse(accrual=cases[0].accruals.get(), by=world.accountant, reason="duplicate")
     return Statement.objects.get(community=world.a, period=MAY)
 
 
 def issue(statement, by):
     with clock.travel_to(kyiv(2026, 6, 1, 9)):
-        return services.statement_issue(statement=statement, by=by)
+        return statement_issue(statement=statement, by=by)
 
 
 def confirm(statement, by):
     with clock.travel_to(kyiv(2026, 6, 3, 9)):
-        return services.statement_confirm(statement=statement, by=by)
+        return statement_confirm(statement=statement, by=by)
 
 
 def approve(statement, by, **kwargs):
     with clock.travel_to(IN_JUNE):
-        return services.statement_approve(statement=statement, by=by, **kwargs)
+        return statement_approve(statement=statement, by=by, **kwargs)
 
 
 def pay(statement, by, **kwargs):
     values = {"reference": "ДКСУ-0001", "paid_on": date(2026, 6, 10), "amount": statement.amount, **kwargs}
     with clock.travel_to(kyiv(2026, 6, 10, 15)):
-        return services.statement_pay(statement=statement, by=by, **values)
+        return statement_pay(statement=statement, by=by, **values)
 
 
 def test_the_full_path_open_issued_confirmed_approved_paid(world, may):
@@ -70,9 +81,9 @@ def test_the_full_path_open_issued_confirmed_approved_paid(world, may):
 
 def test_a_statement_is_issued_only_after_its_month_and_then_it_is_frozen(world, may):
     with clock.travel_to(kyiv(2026, 5, 31, 23, 59)), pytest.raises(MonthNotEnded):
-        services.statement_issue(statement=may, by=world.accountant)
+        statement_issue(statement=may, by=world.accountant)
     with clock.travel_to(kyiv(2026, 5, 31, 23, 59)), pytest.raises(MonthNotEnded):
-        services.statement_issue_month(period=MAY, by=world.accountant)
+        statement_issue_month(period=MAY, by=world.accountant)
     may = issue(may, world.accountant)
     late = accepted(world, kyiv(2026, 6, 1, 10))
     assert late.accruals.get().period == date(2026, 6, 1)
@@ -106,7 +117,7 @@ def test_only_the_communitys_supervisor_confirms_or_disputes(world, may, supervi
         with pytest.raises(NotPermitted):
             confirm(may, user)
         with pytest.raises(NotPermitted), clock.travel_to(IN_JUNE):
-            services.statement_dispute(statement=may, by=user, claimed_count=3, comment="missing one")
+            statement_dispute(statement=may, by=user, claimed_count=3, comment="missing one")
     assert Statement.objects.get(pk=may.pk).status == "issued"
 
 
@@ -120,7 +131,7 @@ def test_transitions_out_of_order_are_refused(world, may):
         pay(may, world.admin)
     may = confirm(may, world.supervisor_a)
     with pytest.raises(TransitionNotAllowed), clock.travel_to(IN_JUNE):
-        services.statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment="changed my mind")
+        statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment="changed my mind")
 
 
 # --- separation of duties -------------------------------------------------------------------------------------------
@@ -140,7 +151,7 @@ def test_the_issuer_may_neither_approve_nor_pay(world, may):
 
 def test_a_statement_issued_by_the_month_end_job_may_be_approved_and_paid_by_one_accountant(world, may):
     with clock.travel_to(kyiv(2026, 6, 1, 0, 30)):
-        services.statement_issue_ended_months()
+        statement_issue_ended_months()
     may.refresh_from_db()
     assert may.issued_by is None
     may = confirm(may, world.supervisor_a)
@@ -159,7 +170,7 @@ def test_a_dispute_records_the_claim_and_looks_up_each_contested_intake(world, m
     other_community = accepted(world, kyiv(2026, 5, 7, 10), community="b")
     may = issue(may, world.accountant)
     with clock.travel_to(IN_JUNE):
-        may = services.statement_dispute(
+        may = statement_dispute(
             statement=may,
             by=world.supervisor_a,
             claimed_count="5",
@@ -191,12 +202,12 @@ def test_a_dispute_needs_a_count_and_a_comment_and_can_be_settled_by_confirming(
     may = issue(may, world.accountant)
     with clock.travel_to(IN_JUNE):
         with pytest.raises(InvalidInput):
-            services.statement_dispute(statement=may, by=world.supervisor_a, claimed_count="many", comment="x")
+            statement_dispute(statement=may, by=world.supervisor_a, claimed_count="many", comment="x")
         with pytest.raises(InvalidInput):
-            services.statement_dispute(statement=may, by=world.supervisor_a, claimed_count=-1, comment="x")
+            statement_dispute(statement=may, by=world.supervisor_a, claimed_count=-1, comment="x")
         with pytest.raises(InvalidInput):
-            services.statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment=" ")
-        services.statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment="one missing")
+            statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment=" ")
+        statement_dispute(statement=may, by=world.supervisor_a, claimed_count=3, comment="one missing")
     assert confirm(may, world.supervisor_a).status == "confirmed"
 
 
@@ -204,7 +215,7 @@ def test_a_dispute_needs_a_count_and_a_comment_and_can_be_settled_by_confirming(
 
 
 def test_approval_is_warned_when_it_would_exceed_the_budget(world, may):
-    services.budget_set(year=2026, amount="39.99", by=world.admin)
+    budget_set(year=2026, amount="39.99", by=world.admin)
     may = confirm(issue(may, world.accountant), world.supervisor_a)
     with pytest.raises(BudgetExceeded, match="over the budget"):
         approve(may, world.admin)
@@ -224,10 +235,10 @@ def test_approval_without_a_budget_for_the_year_is_warned(world, rate):
 def test_budget_figures_accrued_approved_paid(world, may, supervisors):
     accepted(world, kyiv(2026, 5, 8, 12), community="b")
     with clock.travel_to(kyiv(2026, 6, 1, 0, 30)):
-        services.statement_issue_ended_months()
+        statement_issue_ended_months()
     may.refresh_from_db()
     pay(approve(confirm(may, world.supervisor_a), world.admin), world.admin)
-    figures = services.budget_figures(year=2026)
+    figures = budget_figures(year=2026)
     assert figures == {
         "year": 2026,
         "budget": D("1000000.00"),
@@ -235,11 +246,12 @@ def test_budget_figures_accrued_approved_paid(world, may, supervisors):
         "approved": D("40.00"),
         "paid": D("40.00"),
         "remaining": D("999960.00"),
+        "over": False,
     }
     with pytest.raises(InvalidInput):
-        services.budget_set(year=2026, amount="-1", by=world.admin)
+        budget_set(year=2026, amount="-1", by=world.admin)
     with pytest.raises(NotPermitted):
-        services.budget_set(year=2026, amount="1", by=world.supervisor_a)
+        budget_set(year=2026, amount="1", by=world.supervisor_a)
 
 
 # --- payment --------------------------------------------------------------------------------------------------------

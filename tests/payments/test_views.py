@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
 from cases import clock
-from payments import services
 from payments.models import Accrual, Budget, FeeRate, Statement
+from payments.selectors import budget_figures
 from tests.payments.conftest import accepted, kyiv
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_rates_and_budget_pages(world, rate, client):
     assert FeeRate.objects.count() == 2
     assert "25,00" in client.get("/payments/rates/").content.decode()
     assert client.post("/payments/budget/", {"year": "2027", "amount": "160000000"}).status_code == 302
-    assert services.budget_figures(year=2027)["budget"] == Decimal("160000000.00")
+    assert budget_figures(year=2027)["budget"] == Decimal("160000000.00")
 
 
 def test_dashboard_draws_its_charts_as_svg(world, may, client, django_assert_max_num_queries):

@@ -30,9 +30,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, InboxMessage
 from config import celery_app
-from frontoffice.batches import services as batches
-from payments import services as pay
+from frontoffice.batches.services.create import batch_create
 from payments.models import Accrual
+from payments.services.rates import fee_rate_create
 from tests.conftest import cache_clear
 from tests.factories import build_world, committed, fill_checklist, make_case, upload
 from tests.frontoffice.batches.stacks import content, cover, stack_tiff
@@ -79,14 +79,14 @@ class Objects:
 
 
 def build_objects(world) -> Objects:
-    rate = pay.fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
+    rate = fee_rate_create(by=world.accountant, amount=Decimal("20.00"), valid_from=date(2020, 1, 1))
     draft = make_case(world, S.DRAFT)
     fill_checklist(draft, world.clerk_a)
     decided = make_case(world, S.DECIDED)
     accrual = Accrual.objects.get(case=decided)
     needs_info = make_case(world, S.NEEDS_INFO)
     with committed():
-        batch = batches.batch_create(
+        batch = batch_create(
             front_office=world.fo_a,
             files=[upload(stack_tiff([cover(draft), content(), content()]), "stack.tif")],
             by=world.clerk_a,

@@ -15,7 +15,9 @@ import pytest
 from cases import clock
 from cases.models import Case
 from payments.models import Accrual, Statement
-from payments.services import budget_set, fee_rate_create, statement_issue_month
+from payments.services.budget import budget_set
+from payments.services.rates import fee_rate_create
+from payments.services.statements import statement_issue_month
 from tests import corpus
 from tests.browser import CHROMIUM_ARGS
 

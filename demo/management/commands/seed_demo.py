@@ -35,8 +35,16 @@ from cases.models import (
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
 from frontoffice import services as front
 from notifications import services as notify
-from payments import services as pay
 from payments.models import FeeRate, Statement
+from payments.services.budget import budget_set
+from payments.services.periods import current_period
+from payments.services.statements import (
+    statement_approve,
+    statement_confirm,
+    statement_dispute,
+    statement_issue_month,
+    statement_pay,
+)
 from registries.catalog import load_registries
 
 R = Membership.Role
@@ -470,20 +478,22 @@ class Command(BaseCommand):
         if Statement.objects.exclude(status=Statement.Status.OPEN).exists():
             return
         accountant, now = self.users["accountant"], clock.now()
-        last = (pay.current_period() - timedelta(days=1)).replace(day=1)
+        last = (current_period() - timedelta(days=1)).replace(day=1)
         periods = sorted(set(Statement.objects.filter(period__lt=last).values_list("period", flat=True)))
         with transaction.atomic():
             for year in {p.year for p in [*periods, last]} | {clock.today().year}:
-                pay.budget_set(year=year, amount=Decimal("150000000.00"), by=self.users["admin"])
+                budget_set(year=year, amount=Decimal("150000000.00"), by=self.users["admin"])
             supervisors = self.community_supervisors()
             for period in periods:
-                issued = timezone.make_aware(datetime.combine(pay.next_month(period), time(0, 30)))
+                issued = timezone.make_aware(
+                    datetime.combine((period + timedelta(days=31)).replace(day=1), time(0, 30))
+                )
 
                 def at(days: int, base=issued):
                     return clock.travel_to(min(base + timedelta(days=days, hours=9), now - timedelta(minutes=5)))
 
                 with at(0):
-                    pay.statement_issue_month(period=period)
+                    statement_issue_month(period=period)
                 for statement in Statement.objects.filter(period=period).select_related("community").order_by("pk"):
                     supervisor = supervisors[statement.community_id]
                     if period == periods[-1]:
@@ -494,7 +504,7 @@ class Command(BaseCommand):
                                 community=statement.community, status=S.INTAKE_REJECTED
                             ).first()
                             with at(3):
-                                pay.statement_dispute(
+                                statement_dispute(
                                     statement=statement,
                                     by=supervisor,
                                     claimed_count=statement.count + 1,
@@ -503,12 +513,12 @@ class Command(BaseCommand):
                                 )
                             continue
                     with at(3):
-                        pay.statement_confirm(statement=statement, by=supervisor)
+                        statement_confirm(statement=statement, by=supervisor)
                     if period != periods[-1]:
                         with at(6):
-                            pay.statement_approve(statement=statement, by=accountant)
+                            statement_approve(statement=statement, by=accountant)
                         with at(10) as moment:
-                            pay.statement_pay(
+                            statement_pay(
                                 statement=statement,
                                 by=accountant,
                                 reference=f"ДКСУ-{period:%Y%m}-{statement.pk:04d}",

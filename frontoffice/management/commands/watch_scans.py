@@ -6,7 +6,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from frontoffice.batches import inbox, services
+from frontoffice.batches import inbox
+from frontoffice.batches.services.run import batch_resume_stalled
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         try:
             while True:
                 self._report(inbox.poll_all())
-                services.batch_resume_stalled()
+                batch_resume_stalled()
                 time.sleep(interval)
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")

@@ -3,7 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.exceptions import DomainError
-from payments import selectors, services
+from payments import selectors
+from payments.services.periods import parse_period
+from payments.services.statements import statement_issue_month
 
 
 class Command(BaseCommand):
@@ -14,8 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, month: str, **options):
         try:
-            period = services.parse_period(month)
-            issued = services.statement_issue_month(period=period)
+            period = parse_period(month)
+            issued = statement_issue_month(period=period)
         except DomainError as error:
             raise CommandError(str(error.message)) from error
         summary = selectors.month_totals(period=period)

@@ -9,7 +9,8 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter
 
 from cases.models import Case, DocumentType
-from frontoffice.batches import services, sheets
+from frontoffice.batches import sheets
+from frontoffice.batches.services.create import batch_create
 from frontoffice.models import ScanBatch
 from frontoffice.services import uploaded
 from tests import corpus
@@ -85,7 +86,7 @@ def stack_tiff(images: list[Image.Image]) -> bytes:
 def run_batch(front_office, by, files) -> ScanBatch:
     """Accept a stack and run what its commit starts (reading, routing, page processing), as in production."""
     with committed():
-        batch = services.batch_create(front_office=front_office, files=files, by=by)
+        batch = batch_create(front_office=front_office, files=files, by=by)
     batch.refresh_from_db()
     return batch
 

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from frontoffice.batches import inbox, services
-from frontoffice.models import ScanBatch
+from frontoffice.batches import inbox
+from frontoffice.models import ScanBatch, ScanBatchPage
 from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, make_case
@@ -125,9 +125,9 @@ def test_an_import_interrupted_mid_way_is_finished_once(world, monkeypatch, sett
     poll(world.fo_a)
 
     if where == "before-the-batch-row":
-        target, name = services, "batch_create"
+        target, name = inbox, "batch_create"
     elif where == "inside-the-transaction":
-        target, name = services.ScanBatchPage.objects, "bulk_create"
+        target, name = ScanBatchPage.objects, "bulk_create"
     else:
         target, name = inbox, "_move"
 
@@ -185,13 +185,14 @@ KILLER = textwrap.dedent(
     import django
     django.setup()
     from cases.models import FrontOffice
-    from frontoffice.batches import inbox, services
+    from frontoffice.batches import inbox
+    from frontoffice.models import ScanBatchPage
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
     target, name = {
-        "transaction": (services.ScanBatchPage.objects, "bulk_create"),
+        "transaction": (ScanBatchPage.objects, "bulk_create"),
         "move": (inbox, "_move"),
     }[sys.argv[1]]
     front_office = FrontOffice.objects.get(pk=int(sys.argv[2]))

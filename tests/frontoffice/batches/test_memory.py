@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from frontoffice.batches import services
+from frontoffice.batches.services.create import batch_create
+from frontoffice.batches.services.run import batch_process
 from frontoffice.services import uploaded
 from tests.factories import make_case
 from tests.frontoffice.batches.stacks import content, cover, stack_pdf
@@ -52,13 +53,13 @@ def test_a_300_page_batch_is_routed_within_a_fixed_memory_budget(world, settings
                 yield content(case.number)
 
     data = stack_pdf(pages())
-    batch = services.batch_create(front_office=world.fo_a, files=[uploaded(data, "big.pdf")], by=world.clerk_a)
+    batch = batch_create(front_office=world.fo_a, files=[uploaded(data, "big.pdf")], by=world.clerk_a)
     input_mb = len(data) / 2**20
     del data
 
     # Page processing of the routed pages is the front office's work (its own workers); not run here.
     with PeakRSS() as memory:
-        batch = services.batch_process(batch_id=batch.pk)
+        batch = batch_process(batch_id=batch.pk)
 
     assert batch.status == "done" and batch.page_count == 300
     assert batch.pages.filter(status="routed").count() == 270

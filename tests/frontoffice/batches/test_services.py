@@ -11,7 +11,11 @@ from django.core.files.storage import default_storage
 from cases import clock
 from cases.exceptions import FileRejected, NotPermitted, TransitionNotAllowed
 from cases.models import Document, DocumentType
-from frontoffice.batches import services
+from frontoffice import services as front
+from frontoffice.batches.services.assignment import batch_pages_assign, batch_pages_discard
+from frontoffice.batches.services.create import batch_create, batch_retry
+from frontoffice.batches.services.files import SCRATCH_PREFIX
+from frontoffice.batches.services.run import batch_process, batch_resume_stalled
 from frontoffice.models import ScanBatch, ScanBatchPage
 from frontoffice.services import uploaded
 from tests import corpus
@@ -29,12 +33,12 @@ class Killed(BaseException):
 
 def accept(world, files, by=None) -> ScanBatch:
     """Accept a stack without running its task (the test runs it, or kills it, itself)."""
-    return services.batch_create(front_office=world.fo_a, files=files, by=by or world.clerk_a)
+    return batch_create(front_office=world.fo_a, files=files, by=by or world.clerk_a)
 
 
 def process(batch) -> ScanBatch | None:
     with committed():
-        return services.batch_process(batch_id=batch.pk)
+        return batch_process(batch_id=batch.pk)
 
 
 @pytest.mark.parametrize(
@@ -70,15 +74,15 @@ def test_the_page_limit_and_size_limit_of_a_batch(world, settings):
 
 def test_only_a_clerk_of_the_front_office_accepts_a_stack(world):
     with pytest.raises(NotPermitted):
-        services.batch_create(front_office=world.fo_a, files=[pdf_upload([content()])], by=world.supervisor_a)
+        batch_create(front_office=world.fo_a, files=[pdf_upload([content()])], by=world.supervisor_a)
     with pytest.raises(NotPermitted):
-        services.batch_create(front_office=world.fo_a, files=[pdf_upload([content()])], by=world.clerk_b)
+        batch_create(front_office=world.fo_a, files=[pdf_upload([content()])], by=world.clerk_b)
 
 
 def test_a_worker_killed_while_routing_leaves_a_batch_another_worker_finishes_once(world, monkeypatch):
     a, b, c = make_case(world), make_case(world), make_case(world)
     batch = accept(world, [pdf_upload([cover(a), content(), cover(b), content(), content(), cover(c), content()])])
-    real_add = services.front.document_add
+    real_add = front.document_add
     calls = []
 
     def dies_on_the_second_document(**kwargs):
@@ -87,13 +91,13 @@ def test_a_worker_killed_while_routing_leaves_a_batch_another_worker_finishes_on
             raise Killed
         return real_add(**kwargs)
 
-    monkeypatch.setattr(services.front, "document_add", dies_on_the_second_document)
+    monkeypatch.setattr(front, "document_add", dies_on_the_second_document)
     with pytest.raises(Killed):
         process(batch)
     batch.refresh_from_db()
     assert batch.status == "routing" and batch.worker  # still held by the dead worker
     assert a.documents.count() == 1 and not b.documents.exists()
-    monkeypatch.setattr(services.front, "document_add", real_add)
+    monkeypatch.setattr(front, "document_add", real_add)
 
     # While the dead worker's heartbeat is fresh nobody else takes the batch (it might still be alive).
     assert process(batch) is None
@@ -143,7 +147,7 @@ def test_stalled_batches_are_enqueued_again(world):
     batch = accept(world, [pdf_upload([cover(case), content()])])
     ScanBatch.objects.filter(pk=batch.pk).update(created_at=clock.now() - timedelta(hours=1))
     with committed():
-        assert services.batch_resume_stalled() == 1
+        assert batch_resume_stalled() == 1
     batch.refresh_from_db()
     assert batch.status == "done" and case.documents.count() == 1
 
@@ -160,7 +164,7 @@ def test_scratch_space_is_cleaned_and_the_stack_deleted_once_every_page_is_place
 
 def test_a_killed_workers_old_scratch_folder_is_swept(world, settings):
     root = Path(settings.SCAN_SCRATCH_DIR)
-    old = root / f"{services.SCRATCH_PREFIX}99-abc"
+    old = root / f"{SCRATCH_PREFIX}99-abc"
     old.mkdir(parents=True)
     (old / "piece.pdf").write_bytes(b"x")
     os.utime(old, (0, 0))
@@ -175,14 +179,12 @@ def test_the_clerk_puts_unrouted_pages_into_a_case_and_discards_the_rest(world, 
     assert batch.originals_deleted_at is None  # pages wait: the stack is kept
 
     passport = DocumentType.objects.get(code="passport")
-    document = services.batch_pages_assign(
-        batch=batch, numbers=[1, 2], case=case, document_type=passport, by=world.clerk_a
-    )
+    document = batch_pages_assign(batch=batch, numbers=[1, 2], case=case, document_type=passport, by=world.clerk_a)
     assert document.document_type == passport and document.pages.count() == 2
     with pytest.raises(TransitionNotAllowed):  # placed already: never twice
-        services.batch_pages_assign(batch=batch, numbers=[2], case=case, document_type=None, by=world.clerk_a)
+        batch_pages_assign(batch=batch, numbers=[2], case=case, document_type=None, by=world.clerk_a)
 
-    assert services.batch_pages_discard(batch=batch, numbers=[3], by=world.clerk_a) == 1
+    assert batch_pages_discard(batch=batch, numbers=[3], by=world.clerk_a) == 1
     batch.refresh_from_db()
     page = batch.pages.get(number=3)
     assert page.status == "discarded" and page.resolved_by == world.clerk_a
@@ -196,11 +198,11 @@ def test_placing_pages_follows_the_cases_rules(world):
     submitted = make_case(world, "submitted")
     batch = run_batch(world.fo_a, world.clerk_a, [pdf_upload([content()])])
     with pytest.raises(NotPermitted):
-        services.batch_pages_assign(batch=batch, numbers=[1], case=theirs, document_type=None, by=world.clerk_a)
+        batch_pages_assign(batch=batch, numbers=[1], case=theirs, document_type=None, by=world.clerk_a)
     with pytest.raises(TransitionNotAllowed):
-        services.batch_pages_assign(batch=batch, numbers=[1], case=submitted, document_type=None, by=world.clerk_a)
+        batch_pages_assign(batch=batch, numbers=[1], case=submitted, document_type=None, by=world.clerk_a)
     with pytest.raises(NotPermitted):
-        services.batch_pages_discard(batch=batch, numbers=[1], by=world.clerk_b)
+        batch_pages_discard(batch=batch, numbers=[1], by=world.clerk_b)
     assert batch.pages.get().status == "unrouted"
 
 
@@ -226,7 +228,7 @@ def test_a_stack_missing_from_storage_fails_the_batch_and_retry_reads_it_again(w
     assert batch.status == "failed" and batch.failure_reason
     default_storage.save(stored, uploaded(content_bytes, "x.pdf"))
     with committed():
-        services.batch_retry(batch=batch, by=world.clerk_a)
+        batch_retry(batch=batch, by=world.clerk_a)
     batch.refresh_from_db()
     assert batch.status == "done" and case.documents.count() == 1
 
@@ -260,7 +262,7 @@ def test_a_batch_out_of_time_continues_in_a_new_task_where_it_stopped(world, mon
 
     monkeypatch.setattr(reading, "read_codes", slow)
     with committed():  # the continuation is enqueued on commit and runs (eagerly) from page 2
-        assert services.batch_process(batch_id=batch.pk) is None
+        assert batch_process(batch_id=batch.pk) is None
     batch.refresh_from_db()
     assert batch.status == "done" and batch.pages_read == 3
     assert case.documents.get().pages.count() == 2
@@ -308,7 +310,7 @@ def test_a_cut_short_tiff_is_refused_clearly_and_a_corrupt_frame_loses_nothing(w
     ]
     assert batch.pages.get(number=3).detail  # "could not be rendered; kept as it is"
     with pytest.raises(FileRejected, match="damaged"):
-        services.batch_pages_assign(batch=batch, numbers=[2, 3], case=case, document_type=None, by=world.clerk_a)
-    services.batch_pages_assign(batch=batch, numbers=[2], case=case, document_type=None, by=world.clerk_a)
-    assert services.batch_pages_discard(batch=batch, numbers=[3], by=world.clerk_a) == 1
+        batch_pages_assign(batch=batch, numbers=[2, 3], case=case, document_type=None, by=world.clerk_a)
+    batch_pages_assign(batch=batch, numbers=[2], case=case, document_type=None, by=world.clerk_a)
+    assert batch_pages_discard(batch=batch, numbers=[3], by=world.clerk_a) == 1
     assert case.documents.get().pages.count() == 1

@@ -71,9 +71,10 @@ def test_the_detail_page_costs_the_same_queries_for_a_long_stack(clerk, world, d
 
 def test_progress_polls_while_reading_and_reloads_the_page_when_done(clerk, world):
     batch_id = None
-    from frontoffice.batches import services
+    from frontoffice.batches.services.create import batch_create
+    from frontoffice.batches.services.run import batch_process
 
-    batch = services.batch_create(
+    batch = batch_create(
         front_office=world.fo_a, files=[uploaded(stack_pdf([content()]), "s.pdf")], by=world.clerk_a
     )  # not committed: still waiting
     batch_id = batch.pk
@@ -83,7 +84,7 @@ def test_progress_polls_while_reading_and_reloads_the_page_when_done(clerk, worl
     assert partial.status_code == 200 and b"<progress" in partial.content and b"<html" not in partial.content
 
     with committed():
-        services.batch_process(batch_id=batch_id)
+        batch_process(batch_id=batch_id)
     done = clerk.get(reverse("frontoffice:batch-progress", args=[batch_id]), HTTP_HX_REQUEST="true")
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
     plain = clerk.get(reverse("frontoffice:batch-progress", args=[batch_id]))

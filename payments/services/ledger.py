@@ -1,0 +1,143 @@
+"""The accrual ledger: one line per billable intake, corrections as reversal lines; never edited or deleted.
+
+A line is filed under its statement while that statement row is held ``FOR UPDATE``; issuing holds the same rows,
+so a line is either counted by the issue or filed under the next open month — never lost between them. The accept
+transition holds the case row first (``backoffice.services.case_accept``), then the statement row; nothing here
+locks in the other order."""
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.exceptions import InvalidInput, TransitionNotAllowed
+from payments.models import Accrual, FeeRate, Statement, UnbilledIntake
+from payments.selectors import fee_rate_in_force
+from payments.services.periods import current_period, month_of
+from payments.services.roles import require_ministry
+
+logger = logging.getLogger(__name__)
+
+logger = logging.getLogger(__name__)
+
+K = Accrual.Kind
+St = Statement.Status
+
+
+def _statement_for_line(*, community_id: int, period: date) -> Statement:
+    """The open statement a new line of ``period`` is filed under, held ``FOR UPDATE``: that month's, if its
+    statement is still open; otherwise (issued, or a past month without a statement) the current month's.
+    Call inside a transaction."""
+    current = current_period()
+    if period < current:
+        statement = Statement.objects.select_for_update().filter(community_id=community_id, period=period).first()
+        if statement is not None and statement.status == St.OPEN:
+            return statement
+    period = current
+    # INSERT … ON CONFLICT DO NOTHING: two transactions opening the month's statement at once never fail.
+    Statement.objects.bulk_create([Statement(community_id=community_id, period=period)], ignore_conflicts=True)
+    statement = Statement.objects.select_for_update().get(community_id=community_id, period=period)
+    if statement.status != St.OPEN:  # issuing needs the month to have ended, so the running month is always open
+        raise TransitionNotAllowed(_("The current month's statement is already issued."))
+    return statement
+
+
+def _ledger_append(*, case_id: int, community_id: int, kind: str, amount: Decimal, period: date, **fields) -> Accrual:
+    statement = _statement_for_line(community_id=community_id, period=period)
+    line = Accrual.objects.create(
+        case_id=case_id,
+        community_id=community_id,
+        statement=statement,
+        kind=kind,
+        amount=amount,
+        period=statement.period,
+        **fields,
+    )
+    units = 1 if kind == K.ACCRUAL else -1
+    Statement.objects.filter(pk=statement.pk).update(count=F("count") + units, amount=F("amount") + amount)
+    return line
+
+
+def accrual_record_for_acceptance(*, case, accepted_at: datetime, by=None) -> Accrual | None:
+    """The fee for an accepted intake, at the rate in force on the acceptance day, in the month of acceptance.
+
+    Call inside the accepting transaction, with the case row locked: at most one accrual per case (the database
+    constraint backs that up). A resubmission after needs-info is the same intake: it finds the line and stops.
+
+    No rate in force: the acceptance goes ahead without a line (an applicant's case must not wait on ministry
+    data, and a zero line would record a fee that was never decided). The intake shows as unbilled on the rates
+    page, and creating a rate that covers its day accrues it (``fee_rate_create``)."""
+    existing = Accrual.objects.filter(case=case, kind=K.ACCRUAL).first()
+    if existing is not None:
+        return existing
+    day = timezone.localdate(accepted_at)
+    rate = fee_rate_in_force(service_type_id=case.service_type_id, on=day)
+    if rate is None:
+        logger.warning(
+            "no fee rate in force on %s for service %s: case %s left unbilled", day, case.service_type_id, case.pk
+        )
+        UnbilledIntake.objects.get_or_create(
+            case_id=case.pk, defaults={"service_type_id": case.service_type_id, "accepted_on": day}
+        )
+        return None
+    return _ledger_append(
+        case_id=case.pk,
+        community_id=case.community_id,
+        kind=K.ACCRUAL,
+        amount=rate.amount,
+        period=month_of(day),
+        accepted_on=day,
+        rate=rate,
+        created_at=accepted_at,
+        created_by_id=by.pk if by is not None else case.accepted_by_id,
+    )
+
+
+def accrue_unbilled(*, rate: FeeRate, by) -> int:
+    """Accrue the unbilled intakes a new rate covers, at the rate in force on each acceptance day, each in its own
+    month if that statement is still open, else in the current month."""
+    waiting = UnbilledIntake.objects.filter(accepted_on__gte=rate.valid_from)
+    if rate.valid_to is not None:
+        waiting = waiting.filter(accepted_on__lte=rate.valid_to)
+    if rate.service_type_id is not None:
+        waiting = waiting.filter(service_type_id=rate.service_type_id)
+    done = 0
+    for item in waiting.select_for_update().select_related("case").order_by("case_id"):
+        case = item.case
+        if accrual_record_for_acceptance(case=case, accepted_at=case.accepted_at, by=by) is not None:
+            item.delete()
+            done += 1
+    if done:
+        logger.info("rate %s: accrued %s intakes accepted while no rate was in force", rate.pk, done)
+    return done
+
+
+@transaction.atomic
+def accrual_reverse(*, accrual: Accrual, by, reason: str) -> Accrual:
+    """Correct an accrual by a reversal line (negative, with a reason). It lands in the accrual's month if that
+    statement is still open, else in the current month. One reversal per accrual; a reversed intake stays reversed."""
+    require_ministry(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the reversal."), field="reason")
+    accrual = Accrual.objects.select_for_update().get(pk=accrual.pk)
+    if accrual.kind != K.ACCRUAL:
+        raise TransitionNotAllowed(_("Only an accrual can be reversed, not a reversal."))
+    if Accrual.objects.filter(reverses=accrual).exists():
+        raise TransitionNotAllowed(_("This accrual is already reversed."))
+    return _ledger_append(
+        case_id=accrual.case_id,
+        community_id=accrual.community_id,
+        kind=K.REVERSAL,
+        amount=-accrual.amount,
+        period=accrual.period,
+        accepted_on=accrual.accepted_on,
+        rate=accrual.rate,
+        reverses=accrual,
+        reason=reason,
+        created_by=by,
+    )
