@@ -244,3 +244,13 @@ def available_actions(case: Case, user) -> frozenset[str]:
 def package_complete(case: Case) -> bool:
     """The submit rule's guards: every checklist item satisfied and every page ready."""
     return CASES.guards_hold(case, Action.SUBMIT)
+
+
+def documents_editable(case: Case) -> bool:
+    """The state in which the table lets a case's documents change (for callers with no clerk: the phone link)."""
+    return case.status in CASES.rules[Action.EDIT_DOCUMENTS].sources
+
+
+def notice_ready(case: Case) -> bool:
+    """The state in which the table lets the decision notice be printed (for the applicant's own status page)."""
+    return case.status in CASES.rules[Action.PRINT_NOTICE].sources

@@ -70,6 +70,10 @@ class ScanBatch(models.Model):
         return f"#{self.pk} {self.name}"
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.READING, self.Status.ROUTING)
 
@@ -176,6 +180,18 @@ class ScanBatchPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.number} {self.status}"
+
+    @property
+    def is_routed(self) -> bool:
+        return self.status == self.Status.ROUTED
+
+    @property
+    def is_unrouted(self) -> bool:
+        return self.status == self.Status.UNROUTED
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.status == self.Status.DROPPED
 
 
 class ScanInbox(models.Model):

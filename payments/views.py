@@ -104,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "form": form,
         "months": months[:24],
         "period": period,
-        "status": status,
+        "status_filter": status,
         "page": page,
         "summary": summary,
         "is_ministry": access.is_ministry,

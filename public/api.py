@@ -92,7 +92,7 @@ class StatusApplicationSerializer(serializers.Serializer):
     cases = StatusCaseSerializer(many=True)
 
 
-class DataAccessSerializer(serializers.Serializer):
+class PublicDataAccessSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     case = serializers.CharField()
     office = serializers.CharField()
@@ -102,7 +102,7 @@ class DataAccessSerializer(serializers.Serializer):
 
 class StatusSerializer(serializers.Serializer):
     applications = StatusApplicationSerializer(many=True)
-    data_access = DataAccessSerializer(many=True)
+    data_access = PublicDataAccessSerializer(many=True)
 
 
 def bearer_session(request):

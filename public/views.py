@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.exceptions import DomainError, LinkInvalid
+from cases.files import PDF, file_response
+from cases.lifecycle import notice_ready
 from cases.pdf import decision_notice_pdf
 from public import documents, links, selectors, services
 from public.api import client_address
@@ -79,11 +81,11 @@ def status_notice(request: HttpRequest, number: str) -> HttpResponse:
     if session is None:
         return redirect("public:start")
     case = selectors.session_case_get(session=session, number=number)
-    if case.status not in (case.Status.DECIDED, case.Status.CLOSED):
+    if not notice_ready(case):
         return redirect("public:cases")
-    response = HttpResponse(decision_notice_pdf(case), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="decision-{case.number}.pdf"'
-    return response
+    return file_response(
+        content=decision_notice_pdf(case), content_type=PDF, filename=f"decision-{case.number}.pdf", inline=False
+    )
 
 
 @require_POST

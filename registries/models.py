@@ -139,6 +139,27 @@ class RegistryQuery(models.Model):
     def __str__(self) -> str:
         return f"{self.registry_id}:{self.query_id} {self.status}"
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+    @property
+    def is_answered(self) -> bool:
+        return self.status == self.Status.ANSWERED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OVERDUE
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.status == self.Status.NOT_FOUND
+
+    @property
+    def needs_paper(self) -> bool:
+        """Not found, failed or overdue: the registry will not stand in; the paper certificate is the fallback."""
+        return self.status in (self.Status.NOT_FOUND, self.Status.FAILED, self.Status.OVERDUE)
+
 
 class DeskCheck(models.Model):
     """What the clerk typed compared with ЄДДР and РТГ while the person was still at the desk, kept on the case.

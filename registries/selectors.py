@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import clock
 from cases.access import access_for
@@ -94,6 +95,14 @@ def may_see_health(user) -> bool:
 # --- health ---------------------------------------------------------------------------------------------------------
 
 
+HEALTH_LABELS = {
+    "up": gettext_lazy("up"),
+    "degraded": gettext_lazy("degraded"),
+    "down": gettext_lazy("down"),
+    "unknown": gettext_lazy("no recent queries"),
+}
+
+
 def _p95(values: list[int]) -> int | None:
     if not values:
         return None
@@ -136,6 +145,7 @@ def health_of(registry: Registry, *, now=None) -> dict:
         "name": registry.name,
         "short_name": registry.short_name,
         "status": status,
+        "status_label": str(HEALTH_LABELS[status]),
         "last_ok_at": last_ok_at,
         "p95_ms": p95,
         "recent": len(results),

@@ -41,7 +41,7 @@ class RegistryQuerySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_error(self, query: RegistryQuery) -> str | None:
-        if query.status == RegistryQuery.Status.ANSWERED or not query.error_code:
+        if query.is_answered or not query.error_code:
             return None
         return query.error_code
 

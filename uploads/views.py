@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
 from cases.exceptions import DomainError, InvalidInput, LinkInvalid, NotPermitted
-from cases.models import Case, DocumentType
+from cases.lifecycle import documents_editable
+from cases.models import DocumentType
 from cases.selectors import case_list
 from public.documents import document_add_from_link
 from public.links import upload_link_check
@@ -135,7 +136,7 @@ def collection(request: HttpRequest) -> HttpResponse:
                 case = get_object_or_404(case_list(user=user), number=meta["application"])
             else:
                 raise InvalidInput(_("Say which case: metadata case (id) or application (receipt number)."))
-            if case.status not in (Case.Status.DRAFT, Case.Status.NEEDS_INFO):
+            if not documents_editable(case):
                 raise NotPermitted(_("Documents can be added only while the case is a draft or waits for information."))
         document_type = None
         if meta.get("document_type"):

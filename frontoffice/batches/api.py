@@ -80,7 +80,7 @@ class ScanBatchPageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CaseRefSerializer(allow_null=True))
     def get_case(self, page):
-        if page.status != ScanBatchPage.Status.ROUTED or page.case is None:
+        if not page.is_routed or page.case is None:
             return None
         return {"id": page.case_id, "number": page.case.number}
 

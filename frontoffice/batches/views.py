@@ -85,7 +85,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
 
 def _unrouted_groups(pages: list[ScanBatchPage]) -> list[dict]:
     """Unrouted pages in runs that belong together (one document of the plan), each with why it stayed."""
-    unrouted = [p for p in pages if p.status == P.UNROUTED]
+    unrouted = [p for p in pages if p.is_unrouted]
     groups = []
     for key, run in groupby(unrouted, key=lambda p: (p.group, p.reason, p.case_number)):
         run = list(run)
@@ -107,7 +107,7 @@ def _detail_context(request: HttpRequest, batch) -> dict:
     counts = selectors.scan_batch_counts(batch=batch)
     unsorted = selectors.scan_batch_unsorted_documents(batch=batch) if not batch.in_progress else []
     for document in unsorted:  # the pages beside the form, so the clerk sees what the document is
-        document.batch_pages = [p for p in pages if p.document_id == document.pk and p.status == P.ROUTED]
+        document.batch_pages = [p for p in pages if p.document_id == document.pk and p.is_routed]
     return {
         "nav": "batches",
         "batch": batch,
