@@ -1,4 +1,4 @@
-"""Fees owed to communities (DESIGN.md §6): rates, the append-only accrual ledger, monthly statements, budgets.
+"""Fees owed to communities (docs/product.md §6): rates, the append-only accrual ledger, monthly statements, budgets.
 
 The rules live in ``payments.services``; these models hold the data and the constraints the database can keep.
 """

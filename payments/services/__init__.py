@@ -1,4 +1,4 @@
-"""Fees owed to communities (DESIGN.md §6). Every write is in one of these modules; callers import the module that
+"""Fees owed to communities (docs/product.md §6). Every write is in one of these modules; callers import the module that
 owns the function (there is no re-export here):
 
 - ``periods``: months (``month_of``, ``current_period``, ``parse_period``) and amounts (``money``, ``cents``);

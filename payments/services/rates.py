@@ -1,4 +1,4 @@
-"""Fee rates: data, not code (DESIGN.md §6). Periods of one scope never overlap; a service-specific rate never
+"""Fee rates: data, not code (docs/product.md §6). Periods of one scope never overlap; a service-specific rate never
 rewrites fees already accrued at another."""
 
 import logging
