@@ -7,9 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cases import clock
 from cases.access import access_for
 from cases.exceptions import DomainError
 from registries import selectors, services
@@ -40,10 +42,20 @@ def case_ask(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     return redirect(reverse("frontoffice:case-detail", args=[case.pk]) + "#upload")
 
 
-def _records_context(applicant, identifier: str) -> dict:
+def _records_context(applicant, identifier: str, user) -> dict:
     queries, views = selectors.applicant_access_records(applicant=applicant)
     check = DeskCheck.objects.filter(applicant=applicant).select_related("checked_by").first()
-    return {"applicant": applicant, "queries": queries, "views": views, "check": check, "identifier": identifier}
+    return {
+        "applicant": applicant,
+        "queries": queries,
+        "views": views,
+        "check": check,
+        "identifier": identifier,
+        # A clerk who finds or registers the person gets the check at once (the page asks for it when it loads),
+        # unless it was made today already; others see the last result only.
+        "may_check": bool(access_for(user).clerk_front_office_ids),
+        "checked_today": check is not None and timezone.localdate(check.checked_at) == clock.today(),
+    }
 
 
 @require_GET
@@ -53,7 +65,7 @@ def applicant_data_access(request: HttpRequest, pk: int) -> HttpResponse:
     applicant page, or a page of its own without JavaScript)."""
     identifier = request.GET.get("identifier", "")
     applicant = selectors.applicant_for_staff(user=request.user, pk=pk, identifier=identifier)
-    context = _records_context(applicant, identifier)
+    context = _records_context(applicant, identifier, request.user)
     if request.htmx:
         return render(request, "registries/partials/data_access.html", context)
     return render(request, "registries/applicant_data_access.html", context)
@@ -76,10 +88,14 @@ def desk_check(request: HttpRequest, pk: int) -> HttpResponse:
             applicant=applicant, by=request.user, front_office_id=sorted(access.clerk_front_office_ids)[0]
         )
     except DomainError as e:
+        if request.htmx:  # the part again with the reason; it does not ask again by itself
+            context = {**_records_context(applicant, identifier, request.user), "checked_today": True}
+            return render(request, "registries/partials/data_access.html", {**context, "error": str(e.message)})
         messages.error(request, str(e.message))
         return redirect(back)
     if request.htmx:
-        return render(request, "registries/partials/data_access.html", _records_context(applicant, identifier))
+        context = _records_context(applicant, identifier, request.user)
+        return render(request, "registries/partials/data_access.html", context)
     if check.differences:
         messages.warning(request, _("The registries hold different data: see the check below."))
     else:

@@ -80,3 +80,22 @@ def test_the_health_panel_is_for_the_head_and_the_ministry_admin(registries, gat
     for user, status in ((world.head, 200), (world.admin, 200), (world.clerk_a, 404), (world.accountant, 404)):
         client.force_login(user)
         assert client.get("/registries/health/").status_code == status
+
+
+def test_the_desk_check_runs_by_itself_when_the_clerk_opens_the_person_once_a_day(registries, gateway, client):
+    """Found while the person is still at the desk: the applicant page asks for the check when it loads (no click),
+    once a day; a community supervisor sees the last result but never runs it."""
+    world = registries
+    person = known_person(world, gateway)
+    url = f"/registries/applicants/{person.pk}/data-access/"
+    client.force_login(world.clerk_a)
+    before = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="load, submit"' in before
+    with committed():
+        after = client.post(f"/registries/applicants/{person.pk}/desk-check/", headers={"HX-Request": "true"})
+    assert person.desk_checks.count() == 1
+    assert 'hx-trigger="load' not in after.content.decode(), "the answer must not ask again by itself"
+    assert 'hx-trigger="load' not in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    client.force_login(world.supervisor_a)
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "desk-check/" not in response.content.decode()
