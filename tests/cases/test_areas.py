@@ -20,7 +20,22 @@ def test_the_kernel_names_no_office_url():
 
 
 def test_each_office_registers_its_area_in_order():
-    assert [a.url_name for a in areas()] == ["frontoffice:home", "backoffice:home", "payments:home"]
+    assert [a.url_name for a in areas()] == [
+        "frontoffice:home",
+        "backoffice:home",
+        "payments:home",
+        "registries:health",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_registries_panel_is_in_the_header_of_heads_and_the_ministry_admin_only(world):
+    shown = {u: "registries:health" in [a.url_name for a in areas_for(getattr(world, u))] for u in (
+        "clerk_a", "supervisor_a", "specialist", "head", "accountant", "admin"
+    )}  # fmt: skip
+    assert shown == {
+        "clerk_a": False, "supervisor_a": False, "specialist": False, "head": True, "accountant": False, "admin": True
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
