@@ -47,6 +47,15 @@ class Case(models.Model):
     service_type = models.ForeignKey(
         "cases.ServiceType", on_delete=models.PROTECT, related_name="cases", verbose_name=_("service")
     )
+    # The visit it was asked for in (cases.models.application); every case belongs to one, often an application of one.
+    application = models.ForeignKey(
+        "cases.Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("application"),
+    )
     front_office = models.ForeignKey(
         "cases.FrontOffice", on_delete=models.PROTECT, related_name="cases", verbose_name=_("front office")
     )
