@@ -69,3 +69,18 @@ class FileRejected(InvalidInput):
 class DuplicateFile(InvalidInput):
     code = "duplicate_file"
     default_message = _("This file is already in the case.")
+
+
+class ServiceChosenTwice(InvalidInput):
+    code = "service_chosen_twice"
+    default_message = _("The same service is chosen twice in one application.")
+
+
+class BundleNotAllowed(InvalidInput):
+    code = "bundle_not_allowed"
+    default_message = _("This person may not apply for this bundle of services.")
+
+
+class DocumentTypeNotNeeded(InvalidInput):
+    code = "document_type_not_needed"
+    default_message = _("No service of this application needs a document of this type.")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import clock
 from cases.access import access_for
-from cases.checklist import checklist_for
+from cases.checklist import checklist_for, documents_for
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.lifecycle import CASES, Action
 from cases.models import Case, DocumentType, FrontOffice
@@ -204,7 +204,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _package_context(request: HttpRequest, case: Case, *, error: str = "") -> dict:
-    documents = list(case.documents.all())
+    documents = documents_for(case)
     lines = checklist_for(case, documents)
     pages = [p for d in documents for p in d.pages.all()]
     for page in pages:

@@ -146,6 +146,13 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def package_documents(self) -> list:
+        """Its own documents and those it shares with the other cases of its application (cases.checklist)."""
+        from cases.checklist import documents_for
+
+        return documents_for(self)
+
 
 class CaseNumberSequence(models.Model):
     """The last case number given per community and year; locked while a number is taken."""
