@@ -173,3 +173,28 @@ def access_log_list(*, user, number: str = "", username: str = ""):
     if username:
         entries = entries.filter(user__username__iexact=username.strip())
     return entries.order_by("-at", "-pk")
+
+
+def application_visible(*, user) -> QuerySet:
+    """Applications of the user's communities (the front office takes them; another community's are a 404)."""
+    from cases.models import Application
+
+    access = access_for(user)
+    if not access.community_ids:
+        return Application.objects.none()
+    return Application.objects.filter(community_id__in=access.community_ids)
+
+
+def application_get(*, user, pk: int):
+    """One application with its cases (service, numbers, deadlines) and signatures, in three queries."""
+    from django.db.models import Prefetch
+
+    return get_object_or_404(
+        application_visible(user=user)
+        .select_related("applicant", "front_office", "community", "bundle")
+        .prefetch_related(
+            Prefetch("cases", queryset=Case.objects.select_related("service_type", "back_office").order_by("pk")),
+            "signatures",
+        ),
+        pk=pk,
+    )
