@@ -80,7 +80,7 @@ def document_type_ids(case: Case) -> set[int]:
 def shared_documents(case: Case) -> list[Document]:
     """Documents of the other cases of the case's application whose type this case's checklist names (one query,
     two when any is found), with their types and pages."""
-    if case.application_id is None:
+    if case.application_id is None or not case.shares_evidence:
         return []
     cached = getattr(case, "_shared_documents", None)
     if cached is None:
@@ -105,7 +105,7 @@ def documents_for(case: Case) -> list[Document]:
 def page_scope(case: Case) -> Q:
     """The pages of the case's package: its own and those of the documents it shares."""
     q = Q(document__case=case)
-    if case.application_id is not None:
+    if case.application_id is not None and case.shares_evidence:
         q |= Q(
             document__case__application_id=case.application_id, document__document_type_id__in=document_type_ids(case)
         )

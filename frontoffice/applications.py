@@ -162,6 +162,8 @@ def application_open(
     ]
     application.number = Application.number_for(cases[0].number)
     application.save(update_fields=["number"])
+    if len(cases) > 1:
+        _share_evidence(application, cases)
     ApplicationSignature.objects.create(
         application=application,
         full_name=applicant.full_name,
@@ -198,7 +200,15 @@ def application_add_service(*, application: Application, service: ServiceType, b
     )
     application.chosen_services = [*application.chosen_services, service.code]
     application.save(update_fields=["chosen_services"])
+    _share_evidence(application, [case])
     return case
+
+
+def _share_evidence(application: Application, cases: list[Case]) -> None:
+    """Mark every case of an application of several as seeing the others' documents (cases.checklist)."""
+    Case.objects.filter(application=application, shares_evidence=False).update(shares_evidence=True)
+    for case in cases:
+        case.shares_evidence = True
 
 
 def cases_needing(application: Application, document_type: DocumentType) -> list[Case]:

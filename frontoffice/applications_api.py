@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.serializers import DocumentSerializer
-from cases.models import Bundle, DocumentType, ServiceType
+from cases.models import Bundle, Case, DocumentType, ServiceType
 from cases.selectors import applicant_get, application_get
 from frontoffice import applications, pdf, prescreen, selectors
 from frontoffice.api import ERROR, IDEMPOTENCY_KEY, INPUT_ERRORS, PDF_RESPONSE, FrontOfficeAPI, PDFRenderer, _key, _pdf
@@ -26,14 +26,14 @@ ERRORS = {400: INPUT_ERRORS, 404: OpenApiResponse(ERROR), 409: OpenApiResponse(E
 class ApplicationCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
-    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    status = serializers.CharField()
+    service_type = serializers.CharField(source="service_type.code", help_text="The service's code.")
+    status = serializers.ChoiceField(choices=Case.Status.choices)
 
 
 class SubmittedCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="case.id")
     number = serializers.CharField(source="case.number")
-    status = serializers.CharField(source="case.status")
+    status = serializers.ChoiceField(source="case.status", choices=Case.Status.choices)
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -69,7 +69,7 @@ class ServiceAddSerializer(serializers.Serializer):
 
 
 class SuggestionSerializer(serializers.Serializer):
-    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service = serializers.CharField(source="service.code", help_text="The service's code.")
     reason = serializers.CharField()
     satisfied = serializers.IntegerField(help_text="Required checklist items already satisfied.")
     required = serializers.IntegerField(help_text="Required checklist items of the service.")

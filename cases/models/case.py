@@ -56,6 +56,9 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("application"),
     )
+    # True once its application has another case: only then are the others' documents looked for (cases.checklist),
+    # so a case alone in its application costs no extra query.
+    shares_evidence = models.BooleanField(default=False, editable=False)
     front_office = models.ForeignKey(
         "cases.FrontOffice", on_delete=models.PROTECT, related_name="cases", verbose_name=_("front office")
     )

@@ -2,8 +2,9 @@
 pre-screener's suggestions, each a partial of its own so the page's template only includes them."""
 
 from django import template
+from django.db.models import Prefetch
 
-from cases.models import Bundle, Case
+from cases.models import Bundle, BundleService
 from frontoffice import prescreen, selectors
 from frontoffice.application_forms import ApplicationOpenForm
 
@@ -14,7 +15,8 @@ register = template.Library()
 def application_open_form(context, applicant):
     request = context["request"]
     offices = selectors.clerk_front_offices(user=request.user)
-    bundles = list(Bundle.objects.filter(active=True).prefetch_related("items__service_type"))
+    items = Prefetch("items", queryset=BundleService.objects.select_related("service_type"))
+    bundles = list(Bundle.objects.filter(active=True).prefetch_related(items))
     return {
         "applicant": applicant,
         "form": ApplicationOpenForm(front_offices=offices),
@@ -29,12 +31,12 @@ def application_open_form(context, applicant):
 def application_suggestions(context, applicant, application=None):
     """Services the household probably qualifies for; with an application still being assembled, one click adds
     a case to it, else one click opens an application with that service."""
-    if application is None:
+    suggestions = prescreen.suggestions_for(applicant, application=application)
+    if application is None and suggestions:
         application = prescreen.open_application(applicant)
     return {
         "applicant": applicant,
         "application": application,
-        "suggestions": prescreen.suggestions_for(applicant, application=application),
+        "suggestions": suggestions,
         "csrf_token": context.get("csrf_token"),
-        "draft": Case.Status.DRAFT,
     }
