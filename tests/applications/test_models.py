@@ -42,3 +42,39 @@ def test_the_data_migration_makes_every_older_case_an_application_of_one(world):
 def test_status_is_derived_from_the_cases(world):
     case = make_case(world, Case.Status.SUBMITTED)
     assert case.application.status == Application.Status.SUBMITTED
+
+
+def test_a_statement_line_shows_the_application_number(world):
+    from datetime import date
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from payments.exports import LINE_COLUMNS, line_rows
+
+    case = make_case(world)
+    line = SimpleNamespace(
+        pk=1,
+        case=case,
+        case_id=case.pk,
+        accepted_on=date(2026, 11, 2),
+        kind="accrual",
+        amount=Decimal("120.00"),
+        period=date(2026, 11, 1),
+        reason="",
+    )
+    header, row = line_rows([line])
+    assert header == LINE_COLUMNS and header[-1] == "application_number"
+    assert row[1] == case.number and row[-1] == case.application.number
+
+
+def test_the_transfer_register_shows_the_application_number(world, client):
+    from frontoffice import services as front
+    from tests.factories import committed, fill_checklist
+
+    case = make_case(world)
+    fill_checklist(case, world.clerk_a)
+    with committed():
+        front.case_submit(case=case, by=world.clerk_a)
+    client.force_login(world.clerk_a)
+    html = client.get("/front/register/").content.decode()
+    assert case.number in html and case.application.number in html
