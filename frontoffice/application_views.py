@@ -146,9 +146,13 @@ def application_add_service(request: HttpRequest, pk: int) -> HttpResponse:
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit every complete case; the page then lists which went and what the others still need."""
     application = application_get(user=request.user, pk=pk)
-    results = applications.application_submit(
-        application=application, by=request.user, idempotency_key=request.POST.get("idempotency_key") or None
-    )
+    try:
+        results = applications.application_submit(
+            application=application, by=request.user, idempotency_key=request.POST.get("idempotency_key") or None
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("frontoffice:application-detail", pk=pk)
     waiting = [r for r in results if r.missing or r.error]
     gone = len(results) - len(waiting)
     messages.success(request, _("Cases with the back office: %(n)d.") % {"n": gone})

@@ -129,6 +129,7 @@ def application_open(
     """Open one application with a draft case per chosen service. All or nothing: a service chosen twice, a service
     with an open case of the person and no reason (``DuplicateOpenCase``), a bundle the person may not apply for —
     each raises and leaves no application, no case and no number taken."""
+    front._require_clerk_of(front_office, by)
     services, offered = _chosen(services, bundle)
     if bundle is not None:
         role = bundle_check(bundle=bundle, applicant=applicant, role=role, signatories=signatories)
@@ -186,6 +187,7 @@ def application_open(
 def application_add_service(*, application: Application, service: ServiceType, by, duplicate_reason: str = "") -> Case:
     """Add a case for ``service`` to the application (the pre-screener's one click). The application's row is
     locked so two clicks cannot add the same service twice."""
+    front._require_clerk_of(application.front_office, by)
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.cases.filter(service_type=service).exclude(status__in=[S.WITHDRAWN]).exists():
         raise ServiceChosenTwice(_("“%(service)s” is already in this application.") % {"service": service.name})
@@ -223,6 +225,7 @@ def application_document_add(
     """Scan a document once for the application: it is stored in the first case still with the front office that
     needs its type, and every other case of the application needing that type sees the same document (see
     ``cases.checklist.documents_for``). A type no case needs is refused; nothing is stored."""
+    front._require_clerk_of(application.front_office, by)
     needing = cases_needing(application, document_type)
     if not needing:
         raise DocumentTypeNotNeeded(
@@ -242,6 +245,7 @@ def _case_key(key: str, case: Case) -> str:
 def application_submit(*, application: Application, by, idempotency_key: str | None = None) -> list[Submitted]:
     """Submit every complete draft case, each in its own transaction and event; the incomplete stay drafts, with
     what is missing. A repeated request (same key, or a double click) submits nothing twice."""
+    front._require_clerk_of(application.front_office, by)
     results = []
     for case in application.cases.select_related("service_type").order_by("pk"):
         if case.status != S.DRAFT:
