@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cases import clock, deadlines
 from cases.access import access_for
-from cases.checklist import ChecklistLine, checklist_for
+from cases.checklist import ChecklistLine, checklist_for, documents_for
 from cases.lifecycle import CASES, Action
 from cases.models import (
     Case,
@@ -239,7 +239,7 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
     )
     if case is None:
         raise Http404
-    documents = list(case.documents.all())
+    documents = documents_for(case)
     checklist = checklist_for(case, documents)
     pages = []
     for document in documents:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     BackOffice,
+    Bundle,
+    BundleService,
     ChecklistItem,
     Community,
     DocumentType,
@@ -97,3 +99,18 @@ class ServiceTypeAdmin(admin.ModelAdmin):
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
+
+
+class BundleServiceInline(admin.TabularInline):
+    model = BundleService
+    extra = 0
+    autocomplete_fields = ["service_type"]
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    """Life-event bundles are catalog data: their services, who may apply and the minimum age are kept here."""
+
+    list_display = ["code", "name_uk", "roles", "min_applicant_age", "active", "position"]
+    search_fields = ["code", "name_uk"]
+    inlines = [BundleServiceInline]

@@ -6,7 +6,7 @@ and checklists without touching cases. Legal bases are the Ukrainian acts that e
 
 from django.db import transaction
 
-from cases.models import ChecklistItem, DocumentType, RefusalGround, ServiceType
+from cases.models import Bundle, BundleService, ChecklistItem, DocumentType, RefusalGround, ServiceType
 
 DOCUMENT_TYPES = [
     # code, Ukrainian, Russian, English
@@ -279,6 +279,76 @@ SERVICES = [
     },
 ]
 
+# Life events offered as one application (issue 13; єМалятко, Procedure No. 853 of 11.08.2023). Each service of a
+# bundle: (code, ticked by default, when it applies — in plain words for the clerk). The applicant chooses.
+BUNDLES = [
+    {
+        "code": "birth",
+        "names": ("Народження дитини", "Рождение ребёнка", "Birth of a child"),
+        "roles": ["parent", "both_parents", "guardian"],
+        "min_age": 14,  # a parent of 14 or more may register a birth and ask for the birth assistance
+        "services": [
+            ("childbirth", True, ""),
+            ("single_parent", False, "Якщо батька не записано або дитину виховує один із батьків"),
+            ("guardianship", False, "Якщо над дитиною встановлено опіку чи піклування"),
+        ],
+    },
+    {
+        "code": "low_income",
+        "names": ("Малозабезпечена сім'я", "Малообеспеченная семья", "Low income"),
+        "roles": ["any"],
+        "min_age": 18,
+        "services": [("low_income", True, ""), ("housing_subsidy", True, "")],
+    },
+    {
+        "code": "disability",
+        "names": ("Інвалідність", "Инвалидность", "Disability"),
+        "roles": ["any", "guardian"],
+        "min_age": 18,
+        "services": [("disability", True, ""), ("housing_subsidy", False, "Якщо сім'я платить за житло й комунальні")],
+    },
+    {
+        "code": "displacement",
+        "names": ("Переміщення (ВПО)", "Перемещение (ВПЛ)", "Displacement"),
+        "roles": ["any"],
+        "min_age": 18,
+        "services": [("idp_living", True, ""), ("housing_subsidy", False, "Якщо сім'я платить за житло й комунальні")],
+    },
+    {
+        "code": "death",
+        "names": ("Смерть близької людини", "Смерть близкого человека", "A death"),
+        "roles": ["any"],
+        "min_age": 18,
+        "services": [("funeral", True, "")],
+    },
+]
+
+
+def load_bundles() -> int:
+    """Create or update every bundle by code; its services are set to exactly those listed."""
+    for position, spec in enumerate(BUNDLES, start=1):
+        uk, ru, en = spec["names"]
+        bundle, _ = Bundle.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name_uk": uk,
+                "name_ru": ru,
+                "name_en": en,
+                "roles": spec["roles"],
+                "min_applicant_age": spec["min_age"],
+                "position": position,
+            },
+        )
+        codes = [code for code, _, _ in spec["services"]]
+        bundle.items.exclude(service_type__code__in=codes).delete()
+        for item_position, (code, default, when) in enumerate(spec["services"], start=1):
+            BundleService.objects.update_or_create(
+                bundle=bundle,
+                service_type=ServiceType.objects.get(code=code),
+                defaults={"chosen_by_default": default, "applies_when": when, "position": item_position},
+            )
+    return len(BUNDLES)
+
 
 @transaction.atomic
 def load_catalog() -> tuple[int, int]:
@@ -313,4 +383,5 @@ def load_catalog() -> tuple[int, int]:
             RefusalGround.objects.update_or_create(
                 service_type=service, code=code, defaults={"text_uk": t_uk, "text_ru": t_ru, "text_en": t_en}
             )
+    load_bundles()
     return len(types), len(SERVICES)

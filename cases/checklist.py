@@ -2,9 +2,16 @@
 
 A document filed from a registry's answer (``Document.Origin.REGISTRY``) satisfies its item whatever the item's
 minimum page count: the registry's extract is the evidence, and no scan is needed.
+
+Evidence once (an application of several services, ``cases.models.application``): a document belongs to the case it
+was scanned into, and every other case of the same application sees it when its checklist names the document's type
+(``documents_for``). Nothing is copied: the same rows and files are referenced. A registry's answer filed in one case
+counts for the others the same way (an application has one applicant, so it is about the same person).
 """
 
 from dataclasses import dataclass, field
+
+from django.db.models import Q
 
 from cases.models import Case, ChecklistItem, Document, Page
 
@@ -42,7 +49,7 @@ def checklist_for(case: Case, documents: list[Document] | None = None) -> list[C
     type. Pass ``documents`` (with ``pages`` prefetched) to avoid queries; otherwise they are loaded."""
     items = _items(case)
     if documents is None:
-        documents = _documents(case)
+        documents = documents_for(case)
     lines = []
     for item in items:
         type_ids = {t.pk for t in item.document_types.all()}
@@ -79,8 +86,48 @@ def missing_items(case: Case, documents: list[Document] | None = None) -> list[C
 
 def pages_not_ready(case: Case) -> int:
     if "documents" in getattr(case, "_prefetched_objects_cache", {}):
-        return sum(not page.is_ready for document in case.documents.all() for page in document.pages.all())
-    return Page.objects.filter(document__case=case).exclude(status=Page.Status.READY).count()
+        return sum(not page.is_ready for document in documents_for(case) for page in document.pages.all())
+    return Page.objects.filter(page_scope(case)).exclude(status=Page.Status.READY).count()
+
+
+def document_type_ids(case: Case) -> set[int]:
+    """The document types the case's checklist names."""
+    return {t.pk for item in _items(case) for t in item.document_types.all()}
+
+
+def shared_documents(case: Case) -> list[Document]:
+    """Documents of the other cases of the case's application whose type this case's checklist names (one query,
+    two when any is found), with their types and pages."""
+    if case.application_id is None or not case.shares_evidence:
+        return []
+    cached = getattr(case, "_shared_documents", None)
+    if cached is None:
+        cached = list(
+            Document.objects.filter(
+                case__application_id=case.application_id, document_type_id__in=document_type_ids(case)
+            )
+            .exclude(case_id=case.pk)
+            .select_related("document_type")
+            .prefetch_related("pages")
+            .order_by("case_id", "position", "pk")
+        )
+        case._shared_documents = cached
+    return cached
+
+
+def documents_for(case: Case) -> list[Document]:
+    """The case's own documents (the prefetched ones where the caller loaded them) and those it shares."""
+    return _documents(case) + shared_documents(case)
+
+
+def page_scope(case: Case) -> Q:
+    """The pages of the case's package: its own and those of the documents it shares."""
+    q = Q(document__case=case)
+    if case.application_id is not None and case.shares_evidence:
+        q |= Q(
+            document__case__application_id=case.application_id, document__document_type_id__in=document_type_ids(case)
+        )
+    return q
 
 
 def _items(case: Case) -> list[ChecklistItem]:
@@ -93,7 +140,7 @@ def _items(case: Case) -> list[ChecklistItem]:
 
 
 def _documents(case: Case) -> list[Document]:
-    """The case's documents with their pages: the prefetched ones where the caller loaded them."""
+    """The case's own documents with their pages: the prefetched ones where the caller loaded them."""
     if "documents" in getattr(case, "_prefetched_objects_cache", {}):
         return list(case.documents.all())
     return list(case.documents.prefetch_related("pages"))

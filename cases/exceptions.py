@@ -86,3 +86,18 @@ class LinkInvalid(DomainError):
     code = "link_invalid"
     status = 404
     default_message = _("This link is not valid.")
+
+
+class ServiceChosenTwice(InvalidInput):
+    code = "service_chosen_twice"
+    default_message = _("The same service is chosen twice in one application.")
+
+
+class BundleNotAllowed(InvalidInput):
+    code = "bundle_not_allowed"
+    default_message = _("This person may not apply for this bundle of services.")
+
+
+class DocumentTypeNotNeeded(InvalidInput):
+    code = "document_type_not_needed"
+    default_message = _("No service of this application needs a document of this type.")

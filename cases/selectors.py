@@ -90,19 +90,35 @@ def applicant_find_by_identifier(*, user, rnokpp: str = "", passport_number: str
     return None
 
 
+def _applications_visible(user) -> QuerySet:
+    """The applications of the cases the user may see: a document scanned into one case of an application is
+    evidence for its other cases too (cases.checklist.documents_for), so whoever may see one of them may see it."""
+    return case_visible(user=user).exclude(application__isnull=True).values("application_id")
+
+
 def document_get(*, user, pk: int) -> Document:
-    return get_object_or_404(Document.objects.filter(case__in=case_visible(user=user)).select_related("case"), pk=pk)
+    visible = Q(case__in=case_visible(user=user)) | Q(case__application_id__in=_applications_visible(user))
+    return get_object_or_404(Document.objects.filter(visible).select_related("case"), pk=pk)
 
 
 def page_get(*, user, pk: int) -> Page:
-    return get_object_or_404(
-        Page.objects.filter(document__case__in=case_visible(user=user)).select_related("document__case", "source"),
-        pk=pk,
+    visible = Q(document__case__in=case_visible(user=user)) | Q(
+        document__case__application_id__in=_applications_visible(user)
     )
+    return get_object_or_404(Page.objects.filter(visible).select_related("document__case", "source"), pk=pk)
 
 
 def source_file_get(*, user, pk: int) -> SourceFile:
-    return get_object_or_404(SourceFile.objects.filter(case__in=case_visible(user=user)).select_related("case"), pk=pk)
+    visible = Q(case__in=case_visible(user=user)) | Q(case__application_id__in=_applications_visible(user))
+    return get_object_or_404(SourceFile.objects.filter(visible).select_related("case"), pk=pk)
+
+
+def case_documents(*, case: Case) -> list[Document]:
+    """The case's documents with their pages and types, in order, then those it shares with the other cases of its
+    application (cases.checklist.documents_for)."""
+    from cases.checklist import shared_documents
+
+    return list(case.documents.select_related("document_type").prefetch_related("pages")) + shared_documents(case=case)
 
 
 def case_detail_queryset(*, user):
@@ -141,3 +157,28 @@ def access_log_list(*, user, number: str = "", username: str = ""):
     if username:
         entries = entries.filter(user__username__iexact=username.strip())
     return entries.order_by("-at", "-pk")
+
+
+def application_visible(*, user) -> QuerySet:
+    """Applications of the user's communities (the front office takes them; another community's are a 404)."""
+    from cases.models import Application
+
+    access = access_for(user)
+    if not access.community_ids:
+        return Application.objects.none()
+    return Application.objects.filter(community_id__in=access.community_ids)
+
+
+def application_get(*, user, pk: int):
+    """One application with its cases (service, numbers, deadlines) and signatures, in three queries."""
+    from django.db.models import Prefetch
+
+    return get_object_or_404(
+        application_visible(user=user)
+        .select_related("applicant", "front_office", "community", "bundle")
+        .prefetch_related(
+            Prefetch("cases", queryset=Case.objects.select_related("service_type", "back_office").order_by("pk")),
+            "signatures",
+        ),
+        pk=pk,
+    )

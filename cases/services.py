@@ -8,7 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from cases import clock
 from cases.access import access_for
 from cases.exceptions import InvalidInput, NotPermitted
-from cases.models import AccessLogEntry, Applicant, Case, CaseNumberSequence, Community, IdempotencyKey, InboxMessage
+from cases.models import (
+    AccessLogEntry,
+    Applicant,
+    Application,
+    ApplicationSignature,
+    Case,
+    CaseNumberSequence,
+    Community,
+    FrontOffice,
+    IdempotencyKey,
+    InboxMessage,
+    ServiceType,
+)
 from cases.validators import (
     ID_CARD_RE,
     passport_kind_for,
@@ -141,6 +153,34 @@ def case_number_next(*, community: Community, year: int) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{community.katottg}-{year}-{sequence.last:06d}"
+
+
+def application_of_one(
+    *,
+    applicant: Applicant,
+    front_office: FrontOffice,
+    case_number: str,
+    service_type: ServiceType,
+    by,
+    channel: str = "in_person",
+) -> Application:
+    """The application a single case is opened in: numbered after the case, the applicant its one signatory.
+    Part of the caller's transaction (``frontoffice.services.case_open``)."""
+    application = Application.objects.create(
+        number=Application.number_for(case_number),
+        applicant=applicant,
+        front_office=front_office,
+        community=front_office.community,
+        channel=channel,
+        offered_services=[service_type.code],
+        chosen_services=[service_type.code],
+        consent_at=clock.now(),
+        created_by=by,
+    )
+    ApplicationSignature.objects.create(
+        application=application, full_name=applicant.full_name, rnokpp=applicant.rnokpp or "", is_applicant=True
+    )
+    return application
 
 
 def inbox_post(*, case: Case, kind: str, text: str = "") -> InboxMessage:

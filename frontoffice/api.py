@@ -307,4 +307,8 @@ def _key(request) -> str | None:
 router = SimpleRouter()
 router.register("applicants", ApplicantViewSet, basename="applicant")
 router.register("cases", CaseViewSet, basename="case")
-urlpatterns = [*router.urls, path("", include("frontoffice.batches.api"))]
+urlpatterns = [
+    *router.urls,
+    path("", include("frontoffice.batches.api")),
+    path("", include("frontoffice.applications_api")),  # one application for several services (issue 13)
+]

@@ -225,3 +225,60 @@ def transfer_register_pdf(*, front_office, day, lines) -> bytes:
     w.y -= 10 * mm
     w.text(_("Passed by (front office): ____________________   Received by (back office): ____________________"))
     return w.done()
+
+
+def application_receipt_pdf(application) -> bytes:
+    """One receipt for a visit of several services (issue 13): the application's number, who applied, every case
+    with its number, service, back office and deadline, and the documents received once for all of them.
+    ``application`` from ``cases.selectors.application_get`` (cases with services and back offices prefetched)."""
+    from cases.checklist import documents_for
+
+    cases = list(application.cases.all())
+    w = _Writer(_("Receipt %(number)s") % {"number": application.number})
+    qr_size = 34 * mm
+    draw_qr(w.canvas, application.number, PAGE_WIDTH - MARGIN - qr_size, PAGE_HEIGHT - MARGIN - qr_size, qr_size)
+    w.text(_("Receipt for one application for several services"), size=16, bold=True)
+    w.text(_("Application number"), size=10)
+    w.text(application.number, size=18, bold=True)
+    w.y = min(w.y, PAGE_HEIGHT - MARGIN - qr_size - 4 * mm)
+    w.rule()
+    w.pair(_("Applicant"), application.applicant.full_name)
+    w.pair(_("Date of birth"), application.applicant.birth_date.strftime("%d.%m.%Y"))
+    w.pair(
+        _("Front office"), ", ".join(p for p in (application.front_office.name, application.front_office.address) if p)
+    )
+    w.pair(_("Received"), _local(application.created_at))
+    if application.bundle_id:
+        w.pair(_("Life event"), application.bundle.name)
+    w.rule()
+    w.text(_("Services asked for, each its own case"), size=12, bold=True)
+    for n, case in enumerate(cases, start=1):
+        w.text(f"{n}. {case.service_type.name}", bold=True, indent=4 * mm)
+        w.pair(_("Case number"), case.number)
+        w.pair(_("Status"), str(case.get_status_display()))
+        w.pair(_("Decided by"), case.back_office.name)
+        w.pair(_("Decision due by"), case.due_date.strftime("%d.%m.%Y") if case.due_date else _("once submitted"))
+    w.rule()
+    w.text(_("Documents received"), size=12, bold=True)
+    seen: set[int] = set()
+    total = 0
+    for case in cases:
+        for document in documents_for(case):
+            if document.pk in seen:
+                continue
+            seen.add(document.pk)
+            pages = len(document.pages.all())
+            total += pages
+            name = document.document_type.name if document.document_type else _("Unsorted pages")
+            line = ngettext("%(n)d. %(name)s — %(pages)d page", "%(n)d. %(name)s — %(pages)d pages", pages)
+            w.text(line % {"n": len(seen), "name": name, "pages": pages}, indent=4 * mm)
+    w.text(_("Total pages: %(total)d") % {"total": total}, bold=True)
+    w.rule()
+    w.text(
+        _(
+            "Keep this receipt. Each service is decided on its own: quote its case number when you ask about it; a "
+            "request for more documents or a refusal on one never holds up the others."
+        ),
+        size=9,
+    )
+    return w.done()

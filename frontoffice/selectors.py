@@ -206,7 +206,7 @@ def transfer_register(*, user, front_office: FrontOffice, day: date) -> list[Reg
         CaseEvent.objects.filter(
             case__in=visible.values("pk"), action__in=(Action.SUBMIT, Action.RESUBMIT), at__date=day
         )
-        .select_related("case__applicant", "case__service_type", "case__back_office")
+        .select_related("case__applicant", "case__service_type", "case__back_office", "case__application")
         .annotate(pages=Count("case__documents__pages"))
         .order_by("at", "pk")
     )

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer, CaseSerializer
-from cases.checklist import checklist_for
+from cases.checklist import checklist_for, documents_for
 from cases.lifecycle import package_complete
 from cases.models import Case
 
@@ -83,7 +83,7 @@ class FrontCaseDetailSerializer(CaseDetailSerializer):
 
     def _lines(self, case: Case):
         if not hasattr(case, "_checklist_lines"):
-            case._checklist_lines = checklist_for(case, list(case.documents.all()))
+            case._checklist_lines = checklist_for(case, documents_for(case))
         return case._checklist_lines
 
     def get_checklist(self, case: Case) -> list[dict]:

@@ -33,12 +33,23 @@ from cases.exceptions import (
     TransitionNotAllowed,
 )
 from cases.lifecycle import CASES, Action
-from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, ServiceType, SourceFile
+from cases.models import (
+    Applicant,
+    Application,
+    Case,
+    Document,
+    DocumentType,
+    FrontOffice,
+    Page,
+    ServiceType,
+    SourceFile,
+)
 from cases.pages import PAGES, PageAction, lease, page_claim
 from cases.queue import enqueue_on_commit, send
 from cases.services import (
     applicant_prepare,
     applicant_save,
+    application_of_one,
     case_number_next,
     idempotency_remember,
     idempotent_case,
@@ -94,8 +105,11 @@ def case_open(
     by,
     channel: str = Case.Channel.IN_PERSON,
     duplicate_reason: str = "",
+    application: Application | None = None,
 ) -> Case:
-    """Open a draft case. A second open case of the same service for the same person needs a reason."""
+    """Open a draft case. A second open case of the same service for the same person needs a reason.
+
+    The case joins ``application`` (frontoffice.applications); without one it is an application of one."""
     _require_clerk_of(front_office, by)
     if not service_type.active:
         raise TransitionNotAllowed(_("This service is no longer offered."))
@@ -105,8 +119,19 @@ def case_open(
         raise DuplicateOpenCase(existing=[c.number for c in existing])
     community = front_office.community
     now = clock.now()
+    number = case_number_next(community=community, year=now.year)
+    if application is None:
+        application = application_of_one(
+            applicant=applicant,
+            front_office=front_office,
+            case_number=number,
+            service_type=service_type,
+            by=by,
+            channel=channel,
+        )
     case = Case.objects.create(
-        number=case_number_next(community=community, year=now.year),
+        number=number,
+        application=application,
         applicant=applicant,
         service_type=service_type,
         front_office=front_office,

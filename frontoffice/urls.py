@@ -28,4 +28,5 @@ urlpatterns = [
     path("documents/<int:pk>/type/", views.document_set_type, name="document-set-type"),
     path("register/", views.transfer_register, name="transfer-register"),
     path("", include("frontoffice.batches.urls")),
+    path("", include("frontoffice.application_urls")),  # one application for several services (issue 13)
 ]

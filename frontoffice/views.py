@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import clock
 from cases.access import access_for
-from cases.checklist import checklist_for, in_checklist_order
+from cases.checklist import checklist_for, documents_for, in_checklist_order
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
@@ -346,7 +346,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _package_context(request: HttpRequest, case: Case, *, error: str = "") -> dict:
-    documents = list(case.documents.all())
+    documents = documents_for(case)
     lines = checklist_for(case, documents)
     pages = [p for d in documents for p in d.pages.all()]
     for page in pages:

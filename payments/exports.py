@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cases.models import Case
 from payments.exceptions import ReconcileRejected
 
 STATEMENT_COLUMNS = [
@@ -35,7 +36,17 @@ STATEMENT_COLUMNS = [
     "paid_amount",
 ]
 REQUIRED_COLUMNS = {"statement_id", "month", "community_code", "amount", "reference", "paid_on"}
-LINE_COLUMNS = ["line_id", "case_number", "service", "accepted_on", "kind", "amount", "month", "reason"]
+LINE_COLUMNS = [
+    "line_id",
+    "case_number",
+    "service",
+    "accepted_on",
+    "kind",
+    "amount",
+    "month",
+    "reason",
+    "application_number",  # the visit the case was asked for in (issue 13); last, so older readers keep working
+]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,6 +86,10 @@ def statement_rows(statements) -> list[list]:
 
 
 def line_rows(lines) -> list[list]:
+    lines = list(lines)
+    applications = dict(
+        Case.objects.filter(pk__in={line.case_id for line in lines}).values_list("pk", "application__number")
+    )
     rows = [list(LINE_COLUMNS)]
     for line in lines:
         rows.append(
@@ -87,6 +102,7 @@ def line_rows(lines) -> list[list]:
                 line.amount,
                 f"{line.period:%Y-%m}",
                 _text(line.reason),
+                applications.get(line.case_id) or "",
             ]
         )
     return rows

@@ -150,7 +150,8 @@ class CaseDetailSerializer(CaseSerializer):
     """A case with its documents, pages and timeline (load it with ``selectors.case_detail_queryset``)."""
 
     applicant = ApplicantSerializer(read_only=True)
-    documents = DocumentSerializer(many=True, read_only=True)
+    # Its own documents and those shared with the other cases of its application (evidence once).
+    documents = DocumentSerializer(many=True, read_only=True, source="package_documents")
     events = CaseEventSerializer(many=True, read_only=True)
     refusal_grounds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     actions = serializers.SerializerMethodField(

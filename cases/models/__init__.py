@@ -1,4 +1,5 @@
 from .applicants import Applicant
+from .application import Application, ApplicationSignature, Bundle, BundleService
 from .case import (
     AccessLogEntry,
     Case,
@@ -15,7 +16,11 @@ from .organisation import BackOffice, Community, FrontOffice, Membership, Region
 __all__ = [
     "AccessLogEntry",
     "Applicant",
+    "Application",
+    "ApplicationSignature",
     "BackOffice",
+    "Bundle",
+    "BundleService",
     "Case",
     "CaseEvent",
     "CaseNumberSequence",

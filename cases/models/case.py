@@ -47,6 +47,18 @@ class Case(models.Model):
     service_type = models.ForeignKey(
         "cases.ServiceType", on_delete=models.PROTECT, related_name="cases", verbose_name=_("service")
     )
+    # The visit it was asked for in (cases.models.application); every case belongs to one, often an application of one.
+    application = models.ForeignKey(
+        "cases.Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("application"),
+    )
+    # True once its application has another case: only then are the others' documents looked for (cases.checklist),
+    # so a case alone in its application costs no extra query.
+    shares_evidence = models.BooleanField(default=False, editable=False)
     front_office = models.ForeignKey(
         "cases.FrontOffice", on_delete=models.PROTECT, related_name="cases", verbose_name=_("front office")
     )
@@ -136,6 +148,13 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def package_documents(self) -> list:
+        """Its own documents and those it shares with the other cases of its application (cases.checklist)."""
+        from cases.checklist import documents_for
+
+        return documents_for(self)
 
 
 class CaseNumberSequence(models.Model):

@@ -365,6 +365,74 @@ MATRIX: dict[str, tuple] = {
 }
 
 
+def _application(attr):
+    return lambda o: {"pk": getattr(o, attr).application_id}
+
+
+# One application for several services (issue 13): community A's application (of one) of the draft case.
+MATRIX.update(
+    {
+        "frontoffice:application-open": (
+            "POST",
+            lambda o: {"pk": o.draft.applicant_id},
+            {"services": ["funeral"]},
+            "in 302 404 404 404 404 404 404 404 404",
+        ),
+        "frontoffice:application-detail": (
+            "GET",
+            _application("draft"),
+            None,
+            "in 200 404 200 404 404 404 404 404 404",
+        ),
+        "frontoffice:application-documents": (
+            "POST",
+            _application("draft"),
+            None,
+            "in 302 404 302 404 404 404 404 404 404",
+        ),
+        "frontoffice:application-add-service": (
+            "POST",
+            _application("draft"),
+            {"service": "funeral"},
+            "in 302 404 302 404 404 404 404 404 404",
+        ),
+        "frontoffice:application-submit": (
+            "POST",
+            _application("submitted"),
+            None,
+            "in 302 404 302 404 404 404 404 404 404",
+        ),
+        "frontoffice:application-receipt": (
+            "GET",
+            _application("submitted"),
+            None,
+            "in 200 404 200 404 404 404 404 404 404",
+        ),
+        "application-list": (
+            "POST",
+            None,
+            {"applicant": 0, "services": ["funeral"]},
+            "401 404 404 404 404 404 404 404 404 404",
+        ),
+        "application-documents": ("POST", _application("draft"), None, "401 415 404 415 404 404 404 404 404 404"),
+        "application-services": (
+            "POST",
+            _application("draft"),
+            {"service": "funeral"},
+            "401 201 404 409 404 404 404 404 404 404",
+        ),
+        "application-submit": ("POST", _application("submitted"), None, "401 200 404 409 404 404 404 404 404 404"),
+        "application-receipt": ("GET", _application("submitted"), None, "401 200 404 200 404 404 404 404 404 404"),
+        "applicant-suggestions": (
+            "GET",
+            lambda o: {"pk": o.draft.applicant_id},
+            None,
+            "401 200 404 200 404 404 404 404 404 404",
+        ),
+    }
+)
+
+
 def all_routes() -> dict[str, str]:
     """Every named route of the URLconf: name -> pattern."""
 

@@ -1,0 +1,205 @@
+"""The pre-screener at the desk (issue 13): the services a household probably qualifies for, each with the reason in
+plain words and how much of its checklist is already here.
+
+A suggestion is only a hint for the clerk; it decides nothing. Its reasons come from the state registries' answers
+already in (``registries.models.RegistryQuery``: ДРАЦС births, ДРФО/ПФУ income, ЦБІ disability, ВПО status) through
+``RULES``: small functions of the person's ``Facts``. **The seam for the eligibility rules**: when the
+``eligibility`` app's rules exist, add a function to ``RULES`` that asks them (``rule(facts) -> [Hint]``); nothing
+else changes. Services the person already has an open case for are never offered.
+
+Two indexed queries per applicant (their answered registry queries, their open cases) and one for the evidence
+of their open application, whatever the size of the register.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import Applicant, Application, Case, ChecklistItem, Document, ServiceType
+
+# Below this average monthly income per month (UAH) low income is probably worth asking for: the subsistence minimum
+# for an able-bodied person in 2026 (Law on the State Budget of Ukraine for 2026) — a hint only, the back office
+# decides on the family's full declaration.
+LOW_INCOME_MONTHLY = Decimal("3328")
+# A birth recorded this many days ago or less is "recent": the birth assistance is asked for within 12 months.
+RECENT_BIRTH_DAYS = 365
+
+
+@dataclass
+class Facts:
+    """What the registries said about one person, newest answer of each registry."""
+
+    applicant: Applicant
+    answers: dict[str, dict] = field(default_factory=dict)  # registry code → normalised answer
+    answered_types: set[int] = field(default_factory=set)  # document types an answered registry stands in for
+
+
+@dataclass(frozen=True)
+class Hint:
+    service: str  # service code
+    reason: str
+
+
+@dataclass
+class Suggestion:
+    service: ServiceType
+    reason: str
+    satisfied: int
+    required: int
+
+
+def _recent_births(facts: Facts) -> list[dict]:
+    births = (facts.answers.get("dracs") or {}).get("births") or []
+    today = clock.today()
+    recent = []
+    for birth in births:
+        try:
+            born = datetime.date.fromisoformat(str(birth.get("birth_date", "")))
+        except ValueError:
+            continue
+        if 0 <= (today - born).days <= RECENT_BIRTH_DAYS:
+            recent.append({**birth, "born": born})
+    return recent
+
+
+def births_rule(facts: Facts) -> Iterable[Hint]:
+    for birth in _recent_births(facts)[:1]:
+        yield Hint(
+            "childbirth",
+            _("ДРАЦС records a child born on %(date)s: the birth assistance is asked for within a year.")
+            % {"date": birth["born"].strftime("%d.%m.%Y")},
+        )
+
+
+def _monthly_income(facts: Facts) -> Decimal | None:
+    months: dict[str, Decimal] = {}
+    seen = False
+    for code in ("drfo", "pfu"):
+        answer = facts.answers.get(code)
+        if answer is None:
+            continue
+        seen = True
+        for line in answer.get("income") or []:
+            try:
+                amount = Decimal(str(line.get("amount", "0")))
+            except InvalidOperation:
+                continue
+            months[str(line.get("month", ""))] = months.get(str(line.get("month", "")), Decimal(0)) + amount
+    if not seen:
+        return None
+    return (sum(months.values(), Decimal(0)) / len(months)) if months else Decimal(0)
+
+
+def income_rule(facts: Facts) -> Iterable[Hint]:
+    income = _monthly_income(facts)
+    if income is None or income >= LOW_INCOME_MONTHLY:
+        return
+    reason = _("ДРФО/ПФУ show an average income of %(amount)s UAH a month, below the subsistence minimum.") % {
+        "amount": f"{income:.0f}"
+    }
+    yield Hint("low_income", reason)
+    yield Hint("housing_subsidy", reason)
+
+
+def disability_rule(facts: Facts) -> Iterable[Hint]:
+    answer = facts.answers.get("disability")
+    if answer and answer.get("group"):
+        yield Hint(
+            "disability",
+            _("ЦБІ records disability group %(group)s since %(since)s.")
+            % {"group": answer["group"], "since": answer.get("since") or "—"},
+        )
+
+
+def idp_rule(facts: Facts) -> Iterable[Hint]:
+    answer = facts.answers.get("idp")
+    if answer and answer.get("since"):
+        yield Hint(
+            "idp_living",
+            _("Registered as a displaced person since %(since)s: the living allowance may be asked for.")
+            % {"since": answer["since"]},
+        )
+
+
+# The rules asked in order; the first reason for a service is the one shown. Add the eligibility rules here.
+RULES: list[Callable[[Facts], Iterable[Hint]]] = [births_rule, income_rule, disability_rule, idp_rule]
+
+
+def facts_for(applicant: Applicant) -> Facts:
+    """The newest answer of each registry about the person (one query)."""
+    from registries.models import Registry, RegistryQuery
+
+    facts = Facts(applicant=applicant)
+    answered = (
+        RegistryQuery.objects.filter(applicant=applicant, status=RegistryQuery.Status.ANSWERED)
+        .select_related("registry")
+        .order_by("-answered_at", "-pk")
+        .only("answer", "registry__code", "registry_id")
+    )
+    registry_ids = set()
+    for query in answered[:50]:
+        facts.answers.setdefault(query.registry.code, query.answer or {})
+        registry_ids.add(query.registry_id)
+    if registry_ids:
+        facts.answered_types = set(
+            Registry.stands_for.through.objects.filter(registry_id__in=registry_ids).values_list(
+                "documenttype_id", flat=True
+            )
+        )
+    return facts
+
+
+def open_application(applicant: Applicant) -> Application | None:
+    """The person's application still being assembled (with a draft case), newest first."""
+    return (
+        Application.objects.filter(applicant=applicant, cases__status=Case.Status.DRAFT)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def suggestions_for(applicant: Applicant, *, application: Application | None = None) -> list[Suggestion]:
+    """The services the person probably qualifies for and has no open case of, with how many of each one's
+    required checklist items are already satisfied by the documents of ``application`` (default: their open one)
+    or by the registries' answers."""
+    facts = facts_for(applicant)
+    hints: dict[str, str] = {}
+    for rule in RULES:
+        for hint in rule(facts):
+            hints.setdefault(hint.service, hint.reason)
+    if not hints:
+        return []
+    open_codes = set(
+        Case.objects.filter(applicant=applicant, status__in=Case.OPEN_STATUSES).values_list(
+            "service_type__code", flat=True
+        )
+    )
+    codes = [code for code in hints if code not in open_codes]
+    if not codes:
+        return []
+    services = {s.code: s for s in ServiceType.objects.filter(code__in=codes, active=True)}
+    items = list(
+        ChecklistItem.objects.filter(service_type__code__in=codes, required=True).prefetch_related("document_types")
+    )
+    if application is None:
+        application = open_application(applicant)
+    here = set(facts.answered_types)
+    if application is not None:
+        here |= set(
+            Document.objects.filter(case__application=application, document_type__isnull=False)
+            .values_list("document_type_id", flat=True)
+            .distinct()
+        )
+    result = []
+    for code in codes:
+        if code not in services:
+            continue
+        service = services[code]
+        own = [item for item in items if item.service_type_id == service.pk]
+        satisfied = sum(any(t.pk in here for t in item.document_types.all()) for item in own)
+        result.append(Suggestion(service=service, reason=hints[code], satisfied=satisfied, required=len(own)))
+    return result
