@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backoffice",
     "payments",
     "registries",
+    "eligibility",
     "demo",
 ]
 
