@@ -1,4 +1,4 @@
-"""``GET /api/v1/rules/`` (rule versions and parameters in force by date) and ``POST /api/v1/rules/{service}/dry-run/``."""
+"""``GET /api/v1/rules/`` (versions and parameters in force by date); ``POST /api/v1/rules/{service}/dry-run/``."""
 
 from datetime import date
 
@@ -46,7 +46,7 @@ class DryRunInputSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.DictField()),
         required=False,
         default=dict,
-        help_text='Proposed rows by code: {"amount": [{"value": "52000.00", "valid_from": "2027-01-01", "reference": "…"}]}',
+        help_text='Proposed rows by code: {"amount": [{"value": "52000.00", "valid_from": "2027-01-01"}]}',
     )
 
 

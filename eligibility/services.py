@@ -110,7 +110,7 @@ def case_evaluate(*, case_id: int, trigger: str = "") -> Evaluation | None:
             _grant(locked, robot=robot, data=data, result=result)
             return evaluation
         if not automatic:
-            data["reason"] = result.reason or _("This service is decided by a person.")
+            return evaluation  # a manual service: the reviewer's page shows the evaluation; the timeline is theirs
         last = locked.events.filter(action=Action.ROBOT_REVIEW).order_by("-at", "-pk").first()
         if last is None or _summary(last.data) != _summary(data):
             CASES.record(locked, Action.ROBOT_REVIEW, by=robot, note=data["reason"], data=data)
@@ -201,6 +201,8 @@ def parameter_change_approve(*, change: ParameterChange, by) -> Parameter:
         raise SeparationOfDuties(_("You proposed this change; another person must approve it."))
     if change.dry_run_id is None or change.dry_run.proposal != _proposal_of(change):
         raise TransitionNotAllowed(_("Run a dry run of this change before publishing it."))
+    if Parameter.objects.filter(service=change.service, code=change.code, valid_from=change.valid_from).exists():
+        raise TransitionNotAllowed(_("A row of this parameter already starts on that day; propose another date."))
     previous = (
         Parameter.objects.select_for_update()
         .filter(service=change.service, code=change.code, valid_from__lt=change.valid_from)
