@@ -334,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "ScanBatchPageStatusEnum": "frontoffice.models.ScanBatchPage.Status",
         "RegistryQueryStatusEnum": "registries.models.RegistryQuery.Status",
         "RegistryHealthStatusEnum": ["up", "degraded", "down", "unknown"],
+        "CaseDecisionEnum": "cases.models.Case.Decision",
     },
 }
 

@@ -171,7 +171,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class RobotReviewSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["needs_person"])
+    outcome = serializers.CharField(help_text="Always `needs_person`: the robot passed the case to people.")
     explanation = ExplanationLineSerializer(many=True)
 
 
