@@ -52,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--latency-cases", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=2, help="robot processes deciding in parallel (part 1)")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -77,7 +78,7 @@ def main() -> None:
     worker = None
     try:
         cases = setup(args.cases + args.latency_cases)
-        throughput(cases[: args.cases])
+        throughput(cases[: args.cases], args.processes)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "-l", "WARNING"],
             cwd=ROOT,
@@ -199,7 +200,19 @@ def setup(n: int) -> list[int]:
     return [c.pk for c in cases]
 
 
-def throughput(ids: list[int]) -> None:
+def _decide(ids: list[int]) -> None:
+    from django.db import connection
+
+    from eligibility.services import case_evaluate
+
+    connection.close()  # a fresh connection per process
+    for pk in ids:
+        case_evaluate(case_id=pk, trigger="bench")
+
+
+def throughput(ids: list[int], processes: int) -> None:
+    import multiprocessing
+
     from django.db import connection
 
     from cases.models import CaseEvent
@@ -208,15 +221,19 @@ def throughput(ids: list[int]) -> None:
     from payments.models import Accrual
 
     case_evaluate(case_id=ids[0])  # warm up (imports, the robot user)
+    rest = ids[1:]
+    vendor = connection.vendor
+    connection.close()
+    chunks = [rest[i::processes] for i in range(processes)]
     start = time.perf_counter()
-    for pk in ids[1:]:
-        case_evaluate(case_id=pk, trigger="bench")
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_decide, chunks)
     elapsed = time.perf_counter() - start
     granted = Evaluation.objects.filter(acted=True).count()
     print(
-        f"[robot] {connection.vendor}: {len(ids) - 1} cases in {elapsed:.2f} s = {(len(ids) - 1) / elapsed:.0f} "
-        f"explained decisions/s; granted {granted}, evaluations {Evaluation.objects.count()}, "
-        f"timeline rows {CaseEvent.objects.count()}, accruals {Accrual.objects.count()}"
+        f"[robot] {vendor}: {len(rest)} cases by {processes} process(es) in {elapsed:.2f} s = "
+        f"{len(rest) / elapsed:.0f} explained decisions/s; granted {granted}, evaluations "
+        f"{Evaluation.objects.count()}, timeline rows {CaseEvent.objects.count()}, accruals {Accrual.objects.count()}"
     )
 
 

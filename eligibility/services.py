@@ -36,7 +36,7 @@ def robot_user():
     """The system user the robot acts as (created by the eligibility migration; it cannot sign in)."""
     User = get_user_model()
     user = User.objects.filter(username=ROBOT_USERNAME).first()
-    if user is None:
+    if user is None:  # a database set up without the migration's data (a test that flushes users)
         user = User(username=ROBOT_USERNAME, first_name=_("Robot"), is_active=True)
         user.set_unusable_password()
         user.save()
