@@ -117,3 +117,49 @@ def test_a_person_who_took_the_case_keeps_it(rules, gateway):
     assert case_evaluate(case_id=case.pk, trigger="registry") is None
     case.refresh_from_db()
     assert case.assignee == world.specialist and case.status == S.IN_REVIEW
+
+
+def test_a_rule_that_raises_sends_the_case_to_people_with_the_reason(rules, gateway, monkeypatch):
+    world = rules
+    from eligibility.rules import childbirth
+
+    def broken(facts, params):
+        raise ZeroDivisionError("division by zero")
+
+    version = childbirth.VERSIONS[0]
+    monkeypatch.setattr(
+        "eligibility.rules.VERSIONS",
+        [type(version)(**{**version.__dict__, "evaluate": broken}), *childbirth.VERSIONS[1:]],
+    )
+    case = submitted_childbirth(world, gateway, born=months_ago(2))
+    assert case.status == S.SUBMITTED and case.decision == ""
+    evaluation = Evaluation.objects.get(case=case)
+    assert evaluation.outcome == Evaluation.Outcome.ERROR and "ZeroDivisionError" in evaluation.reason
+    assert case.events.filter(action=Action.ROBOT_REVIEW).exists()
+
+
+def test_the_table_lets_the_robot_grant_only(rules, gateway):
+    world = rules
+    from cases.exceptions import SeparationOfDuties
+    from cases.lifecycle import CASES
+    from cases.statemachine import Change
+    from eligibility.services import robot_user
+
+    case = submitted_childbirth(world, gateway, born=months_ago(14))
+    robot = robot_user()
+
+    def hold(a):
+        a.obj.assignee = robot
+        return Change(fields=("assignee",))
+
+    def accept(a):
+        a.obj.accepted_at, a.obj.accepted_by = case.submitted_at, robot
+        return Change(fields=("accepted_at", "accepted_by"))
+
+    CASES.execute(case, Action.CLAIM, by=robot, change=hold)
+    CASES.execute(case, Action.ACCEPT, by=robot, change=accept)
+    case.refresh_from_db()
+    with pytest.raises(SeparationOfDuties):
+        CASES.execute(case, Action.DECIDE, by=robot, params={"decision": "refused"})
+    case.refresh_from_db()
+    assert case.status == S.IN_REVIEW and case.decision == ""
