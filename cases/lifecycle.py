@@ -54,12 +54,20 @@ class Action(models.TextChoices):
     EDIT_DOCUMENTS = "edit_documents", _("Change the documents")
     PRINT_RECEIPT = "print_receipt", _("Print the receipt")
     PRINT_NOTICE = "print_notice", _("Print the decision notice")
+    # A timeline note, not a rule: the robot checked the case and passed it to people (eligibility app).
+    ROBOT_REVIEW = "robot_review", _("Checked by the robot: a person decides")
 
 
 # Documents may be added or changed only while the package is with the front office.
 EDITABLE = frozenset({S.DRAFT, S.NEEDS_INFO})
 BACK = (R.SPECIALIST, R.HEAD)
 FRONT = (R.CLERK, R.SUPERVISOR)
+# The automatic decision maker (eligibility app): a system user created by a data migration, never signing in.
+# It holds this role for every case and nothing else, so the table alone says what it may do: claim a waiting case,
+# accept its package and grant it — the same guards as for anyone (it decides only a case it holds).
+ROBOT = "robot"
+ROBOT_USERNAME = "robot"
+DECIDERS = (*BACK, ROBOT)
 
 
 # --- Guards -------------------------------------------------------------------------------------------------------
@@ -126,6 +134,16 @@ def submitted_once(a: Attempt) -> bool:
     return a.obj.first_submitted_at is not None
 
 
+@guard(
+    "robot_grants_only",
+    SeparationOfDuties,
+    _("The robot only grants: a refusal needs a person."),
+    needs_params=True,
+)
+def robot_grants_only(a: Attempt) -> bool:
+    return ROBOT not in a.roles or a.params.get("decision") == Case.Decision.GRANTED
+
+
 def _no_decision_yet() -> TransitionNotAllowed:
     return TransitionNotAllowed(_("There is no decision to print yet."))
 
@@ -144,7 +162,7 @@ CASE_RULES = (
     rule(
         Action.CLAIM,
         {S.SUBMITTED},
-        BACK,
+        DECIDERS,
         S.IN_REVIEW,
         guards=(not_own_intake,),
         done=lambda a: a.obj.status == S.IN_REVIEW and a.obj.assignee_id == a.by_id,
@@ -166,7 +184,7 @@ CASE_RULES = (
     rule(
         Action.ACCEPT,
         {S.IN_REVIEW},
-        BACK,
+        DECIDERS,
         guards=(holder,),
         done=lambda a: a.obj.accepted_at is not None and a.obj.assignee_id == a.by_id,
     ),
@@ -175,10 +193,10 @@ CASE_RULES = (
     rule(
         Action.DECIDE,
         {S.IN_REVIEW},
-        BACK,
+        DECIDERS,
         resolve=_decision_target,
         targets=frozenset({S.DECIDED, S.REFUSAL_PENDING}),
-        guards=(holder, not_own_intake, accepted),
+        guards=(holder, not_own_intake, accepted, robot_grants_only),
     ),
     rule(
         Action.APPROVE_REFUSAL,
@@ -204,7 +222,13 @@ CASE_RULES = (
 )
 
 
+def is_robot(user) -> bool:
+    return user is not None and getattr(user, "username", None) == ROBOT_USERNAME and not user.has_usable_password()
+
+
 def _roles_for_case(case: Case, user) -> frozenset[str]:
+    if is_robot(user):
+        return frozenset({ROBOT})
     return access_for(user).roles_for_case(case)
 
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("registries.api")),
+    path("", include("eligibility.api")),
     path("", include("frontoffice.api")),
     path("", include("backoffice.api")),
     path("", include("payments.api")),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "notifications",
     "public",
     "uploads",
+    "eligibility",
     "demo",
 ]
 
@@ -403,6 +404,7 @@ SPECTACULAR_SETTINGS = {
         "RegistryHealthStatusEnum": ["up", "degraded", "down", "unknown"],
         "CaseChannelEnum": "cases.models.Case.Channel",
         "MessageChannelEnum": "notifications.models.Channel",
+        "CaseDecisionEnum": "cases.models.Case.Decision",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("back/", include("backoffice.urls")),
     path("payments/", include("payments.urls")),
     path("registries/", include("registries.urls")),
+    path("rules/", include("eligibility.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),

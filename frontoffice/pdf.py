@@ -138,6 +138,26 @@ def decision_notice_pdf(case: Case) -> bytes:
     if case.decision_reason:
         w.text(_("Reasons"), size=12, bold=True)
         w.text(case.decision_reason, indent=4 * mm)
+    # The explanation of the rules (eligibility): each condition with its legal reference, and the amount.
+    from django.utils.translation import get_language
+
+    from eligibility.rules.base import money
+    from eligibility.selectors import explanation_for
+
+    explained = explanation_for(case, (get_language() or "uk")[:2])
+    if explained is not None and case.decision == case.Decision.GRANTED:
+        ev = explained["evaluation"]
+        w.text(
+            _("How the decision was reached (rules %(version)s)") % {"version": ev.rules_version}, size=12, bold=True
+        )
+        marks = {"pass": "✓", "fail": "✗", "unknown": "?"}
+        for line in explained["lines"]:
+            w.text(f"{marks.get(line['result'], '?')} {line['sentence']}", indent=4 * mm, size=10)
+            w.text(line["reference"], indent=8 * mm, size=8)
+        for step in explained["steps"]:
+            w.text(f"{step['sentence']}: {step['value']}", indent=4 * mm, size=10)
+        if ev.amount is not None:
+            w.pair(_("Amount, UAH"), money(ev.amount))
     if case.service_type.legal_basis:
         w.text(_("Legal basis: %(basis)s") % {"basis": case.service_type.legal_basis}, size=9)
     w.rule()

@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cases import clock
@@ -32,6 +33,9 @@ from registries.schemas import SchemaError, normalise
 
 logger = logging.getLogger(__name__)
 Q_ = RegistryQuery.Status
+# Sent after the commit that finished a case's query (answered, not found, failed): ``query_id``, ``case_id``.
+# The apps above the registries listen (the robot re-evaluates the case); the registries import none of them.
+query_finished = Signal()
 # Evidence is filed while the clerk still assembles the package; later the answer is kept on the query only.
 ATTACHABLE = (Case.Status.DRAFT, Case.Status.NEEDS_INFO)
 
@@ -177,7 +181,12 @@ def registry_query_run(*, query_id: int, may_retry: bool = True) -> int | None:
         return None
     query = RegistryQuery.objects.select_related("registry", "applicant", "case").get(pk=query_id)
     try:
-        return _attempt(query, token, may_retry=may_retry)
+        delay = _attempt(query, token, may_retry=may_retry)
+        if delay is None and query.case_id:
+            transaction.on_commit(
+                lambda: query_finished.send(sender=RegistryQuery, query_id=query.pk, case_id=query.case_id)
+            )
+        return delay
     finally:
         # Outages are loud: a failure (or the first success after one) updates the health behind the banner.
         if getattr(query, "_failed", False) or selectors.marked_down(query.registry.code):

@@ -1,9 +1,10 @@
 """Serializers shared by the offices' APIs: the catalog, and cases as both offices see them."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.lifecycle import available_actions
+from cases.lifecycle import ROBOT_USERNAME, Action, available_actions
 from cases.models import Applicant, Case, CaseEvent, ChecklistItem, Document, DocumentType, Page, ServiceType
 
 
@@ -44,6 +45,7 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
             "decision_in_working_days",
             "refusal_needs_approval",
             "pause_clock_on_info_request",
+            "decision_mode",
             "checklist",
             "refusal_grounds",
         ]
@@ -146,8 +148,67 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ExplanationLineSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    result = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
+    text = serializers.CharField()
+    actual = serializers.CharField(allow_blank=True, allow_null=True)
+    expected = serializers.CharField(allow_blank=True, allow_null=True)
+    reference = serializers.CharField(allow_blank=True)
+
+
+class DecidedBySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["robot", "person"])
+    name = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Case.Decision.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    decided_by = DecidedBySerializer(allow_null=True)
+    rules_version = serializers.CharField(allow_null=True)
+    explanation = ExplanationLineSerializer(many=True)
+
+
+class RobotReviewSerializer(serializers.Serializer):
+    outcome = serializers.CharField(help_text="Always `needs_person`: the robot passed the case to people.")
+    explanation = ExplanationLineSerializer(many=True)
+
+
+def explanation_lines(data: dict | None, language: str) -> list[dict]:
+    """The explanation the eligibility app wrote into a timeline row's data, in the reader's language. The kernel
+    only reads it: the rules live in ``eligibility``, the record of what they said lives on the case's timeline."""
+    lines = []
+    for c in (data or {}).get("explanation", []):
+        texts = c.get("text") or {}
+        lines.append(
+            {
+                "code": c.get("code", ""),
+                "result": c.get("result", "unknown"),
+                "text": texts.get(language) or texts.get("uk") or "",
+                "actual": c.get("actual"),
+                "expected": c.get("expected"),
+                "reference": c.get("reference", ""),
+            }
+        )
+    return lines
+
+
+def _last_event(case, action: str):
+    """The latest timeline row of ``action`` (from the prefetched events when the detail queryset loaded them)."""
+    found = None
+    for event in case.events.all():
+        if event.action == action:
+            found = event
+    return found
+
+
 class CaseDetailSerializer(CaseSerializer):
-    """A case with its documents, pages and timeline (load it with ``selectors.case_detail_queryset``)."""
+    """A case with its documents, pages and timeline (load it with ``selectors.case_detail_queryset``).
+
+    ``decision`` and ``robot_review`` are read from the timeline: the robot writes its explanation into the data of
+    its ``decide`` row (or of a ``robot_review`` row when it passes the case to people), so the kernel shows the
+    explanation without importing the rules."""
 
     applicant = ApplicantSerializer(read_only=True)
     # Its own documents and those shared with the other cases of its application (evidence once).
@@ -156,6 +217,10 @@ class CaseDetailSerializer(CaseSerializer):
     refusal_grounds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     actions = serializers.SerializerMethodField(
         help_text="What the requesting user may do with the case now (the lifecycle table's actions and acts)."
+    )
+    decision = serializers.SerializerMethodField(help_text="The decision with its explanation; null before one.")
+    robot_review = serializers.SerializerMethodField(
+        help_text="For a case the robot passed to people: why (each condition), else null."
     )
 
     class Meta(CaseSerializer.Meta):
@@ -167,11 +232,43 @@ class CaseDetailSerializer(CaseSerializer):
             "documents",
             "events",
             "actions",
+            "robot_review",
         ]
         read_only_fields = fields
 
     def get_actions(self, case) -> list[str]:
         return sorted(available_actions(case, self.context["request"].user))
+
+    def _language(self) -> str:
+        from django.utils.translation import get_language
+
+        return (get_language() or "uk")[:2]
+
+    @extend_schema_field(DecisionSerializer(allow_null=True))
+    def get_decision(self, case) -> dict | None:
+        if not case.decision:
+            return None
+        decide = _last_event(case, Action.DECIDE)
+        by = decide.actor if decide is not None else None
+        robot = by is not None and by.username == ROBOT_USERNAME and (decide.data or {}).get("robot")
+        data = (decide.data if robot else (getattr(_last_event(case, Action.ROBOT_REVIEW), "data", None))) or {}
+        amount = data.get("amount") if case.decision == Case.Decision.GRANTED else None
+        return {
+            "outcome": case.decision,
+            "amount": amount,
+            "decided_by": None
+            if by is None
+            else {"kind": "robot" if robot else "person", "name": by.get_full_name() or by.username},
+            "rules_version": data.get("rules_version"),
+            "explanation": explanation_lines(data, self._language()),
+        }
+
+    @extend_schema_field(RobotReviewSerializer(allow_null=True))
+    def get_robot_review(self, case) -> dict | None:
+        review = _last_event(case, Action.ROBOT_REVIEW)
+        if review is None:
+            return None
+        return {"outcome": "needs_person", "explanation": explanation_lines(review.data, self._language())}
 
 
 class ErrorSerializer(serializers.Serializer):

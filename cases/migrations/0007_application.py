@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_merge_0004_document_origin_0004_page_events'),
+        ('cases', '0006_servicetype_decision_mode'),
     ]
 
     operations = [

@@ -48,6 +48,19 @@ class ServiceType(models.Model):
     pause_clock_on_info_request = models.BooleanField(
         _("decision clock pauses while waiting for documents"), default=True
     )
+    class DecisionMode(models.TextChoices):
+        MANUAL = "manual", _("Manual: a person decides")
+        AUTOMATIC = "automatic", _("Automatic: the robot grants when every condition passes")
+
+    decision_mode = models.CharField(
+        _("decision mode"),
+        max_length=10,
+        choices=DecisionMode.choices,
+        default=DecisionMode.MANUAL,
+        help_text=_(
+            "Automatic: the robot grants a case whose every condition passes on registry facts; never refuses."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

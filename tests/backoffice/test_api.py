@@ -130,10 +130,10 @@ def test_the_whole_review_through_the_api(world, api):
     assert body["status"] == "refusal_pending" and body["refusal_grounds"] == [ground.code]
     head = api(world.head)
     body = head.post(url(case, "return-refusal"), {"note": "check the income again"}, format="json").json()
-    assert body["status"] == "in_review" and body["decision"] == ""
+    assert body["status"] == "in_review" and body["decision"] is None
     body = client.post(url(case, "decide"), {"decision": "refused", "grounds": [ground.code], "reason": "x"}).json()
     body = head.post(url(case, "approve-refusal"), {}, format="json").json()
-    assert body["status"] == "decided" and body["decision"] == "refused" and body["decided_at"]
+    assert body["status"] == "decided" and body["decision"]["outcome"] == "refused" and body["decided_at"]
     assert Accrual.objects.filter(case=case).count() == 1
 
 

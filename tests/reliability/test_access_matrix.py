@@ -259,6 +259,10 @@ MATRIX: dict[str, tuple] = {
     "payments:rate-end": ("POST", lambda o: {"pk": o.rate.pk}, None, "in 404 404 404 404 404 404 404 302 302"),
     "payments:budget": ("GET", None, None, "in 404 404 404 404 404 404 404 200 200"),
     "payments:dashboard": ("GET", None, None, "in 404 404 404 404 404 404 404 200 200"),
+    # eligibility: the dry-run page and endpoint for heads and the ministry administrator; the rules in force for all.
+    "rules-dry-run-page": ("GET", None, None, "in 404 404 404 404 200 404 200 404 200"),
+    "rules-list": ("GET", None, None, "401 200 200 200 200 200 200 200 200 200"),
+    "rules-dry-run": ("POST", lambda o: {"service": "childbirth"}, None, "401 403 403 403 403 201 403 201 403 201"),
     # API: kernel
     "api-token": ("POST", None, None, "400 400 400 400 400 400 400 400 400 400"),
     "api-schema": ("GET", None, None, "200 200 200 200 200 200 200 200 200 200"),

@@ -33,6 +33,7 @@ from cases.models import (
     ServiceType,
 )
 from cases.validators import RNOKPP_EPOCH, rnokpp_check_digit
+from eligibility.catalog import load_parameters
 from frontoffice import services as front
 from notifications import services as notify
 from payments.models import FeeRate, Statement
@@ -210,6 +211,7 @@ class Command(BaseCommand):
             self.generate_cases()
         self.fees()
         self.registries()
+        load_parameters()  # the rules' dated parameters and the demo decision modes (eligibility)
         self.report()
 
     # --- organisation and people ----------------------------------------------------------------------------------

@@ -1,0 +1,268 @@
+"""Benchmark: the robot's explained decisions, with every record written and the registry answers in place.
+
+    .venv/bin/python bench/robot.py [--cases 2000 --latency-cases 100]
+
+Runs on PostgreSQL and Redis: ``DATABASE_URL`` defaults to postgres://postgres@127.0.0.1:5432/hromada_bench_robot
+(dropped and created afresh), ``CELERY_BROKER_URL`` to redis://127.0.0.1:6379/8.
+
+1. throughput: ``--cases`` submitted childbirth cases, each with its ЄДДР and ДРАЦС answers already recorded (query
+   rows with the normalised answers, as the registries leave them), decided one after another in this process by
+   ``eligibility.services.case_evaluate``: facts built, rule run, the evaluation stored, claim + accept + decide
+   through the one executor (three timeline rows), the fee accrual, the inbox message.
+2. submit → decision through the worker: one Celery worker (``--concurrency 2``); for ``--latency-cases`` cases the
+   ``submit`` timeline row is written in a transaction (its post_save receiver enqueues the robot on commit, as on a
+   real submission), and the time until the case is decided is polled from the database.
+"""
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hromada_bench_robot"
+
+
+def fresh_database(url: str) -> None:
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    if not config["ENGINE"].endswith("postgresql"):
+        sys.exit("bench/robot.py measures PostgreSQL: set DATABASE_URL=postgres://…")
+    dsn = f"host={config['HOST'] or '127.0.0.1'} port={config['PORT'] or 5432} user={config['USER']} dbname=postgres"
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{config["NAME"]}"')
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(q * len(ordered)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--latency-cases", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=2, help="robot processes deciding in parallel (part 1)")
+    args = parser.parse_args()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DB),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/8"),
+        "REGISTRY_GATEWAY_STANDIN": "0",
+    }
+    env.pop("REDIS_URL", None)
+    os.environ.update(env)
+    fresh_database(env["DATABASE_URL"])
+    import redis
+
+    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    worker = None
+    try:
+        cases = setup(args.cases + args.latency_cases)
+        throughput(cases[: args.cases], args.processes)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "-l", "WARNING"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        latency(cases[args.cases :])
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def setup(n: int) -> list[int]:
+    from cases import clock
+    from cases.catalog import load_catalog
+    from cases.models import Applicant, BackOffice, Case, Community, FrontOffice, Membership, Region, ServiceType, User
+    from cases.validators import rnokpp_check_digit
+    from eligibility.catalog import load_parameters
+    from payments.models import FeeRate
+    from registries.catalog import load_registries
+    from registries.models import Registry, RegistryQuery
+
+    load_catalog()
+    load_registries()
+    load_parameters()
+    FeeRate.objects.create(amount="20.00", valid_from=date(2025, 1, 1))
+    region = Region.objects.create(code="UA05000000000000000", name="Вінницька область")
+    back = BackOffice.objects.create(code="bo", name="УСЗН", region=region)
+    community = Community.objects.create(katottg="UA05020030000031743", name="Вінницька громада", back_office=back)
+    office = FrontOffice.objects.create(code="cnap", name="ЦНАП", community=community)
+    clerk = User.objects.create(username="clerk")
+    Membership.objects.create(user=clerk, role="clerk", front_office=office)
+    service = ServiceType.objects.get(code="childbirth")
+    people = []
+    for i in range(n):
+        birth = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
+        first_nine = f"{(birth - date(1899, 12, 31)).days:05d}{i % 1000:03d}{i // 1000 % 10}"
+        people.append(
+            Applicant(
+                last_name="Шевченко",
+                first_name="Олена",
+                patronymic="Іванівна",
+                birth_date=birth,
+                rnokpp=first_nine + str(rnokpp_check_digit(first_nine)),
+                passport_kind="id_card",
+                passport_number=f"{i:09d}",
+                registered_at=office,
+                created_by=clerk,
+            )
+        )
+    Applicant.objects.bulk_create(people)
+    people = list(Applicant.objects.order_by("pk"))
+    now = clock.now()
+    cases = [
+        Case(
+            number=f"{community.katottg}-2026-{i:06d}",
+            applicant=a,
+            service_type=service,
+            front_office=office,
+            community=community,
+            back_office=back,
+            status=Case.Status.SUBMITTED,
+            created_by=clerk,
+            created_at=now,
+            first_submitted_at=now,
+            submitted_at=now,
+        )
+        for i, a in enumerate(people, start=1)
+    ]
+    Case.objects.bulk_create(cases, batch_size=1000)
+    cases = list(Case.objects.order_by("pk"))
+    eddr, dracs = Registry.objects.get(code="eddr"), Registry.objects.get(code="dracs")
+    born = (clock.today() - timedelta(days=60)).isoformat()
+    rows = []
+    for c in cases:
+        a = c.applicant
+        person = {
+            "rnokpp": a.rnokpp,
+            "last_name": a.last_name,
+            "first_name": a.first_name,
+            "patronymic": a.patronymic,
+            "birth_date": a.birth_date.isoformat(),
+            "unzr": "",
+            "passport": a.passport_number,
+        }
+        births = {
+            "births": [
+                {
+                    "last_name": a.last_name,
+                    "first_name": "Марія",
+                    "patronymic": "",
+                    "birth_date": born,
+                    "birth_act": f"{c.pk}/2026",
+                }
+            ]
+        }
+        for registry, answer in ((eddr, person), (dracs, births)):
+            rows.append(
+                RegistryQuery(
+                    registry=registry,
+                    case=c,
+                    applicant=a,
+                    purpose="bench",
+                    status="answered",
+                    asked_at=now,
+                    answered_at=now,
+                    due_at=clock.today(),
+                    answer=answer,
+                    query_id=uuid.uuid4(),
+                    attempts=1,
+                )
+            )
+    RegistryQuery.objects.bulk_create(rows, batch_size=1000)
+    return [c.pk for c in cases]
+
+
+def _decide(ids: list[int]) -> None:
+    from django.db import connection
+
+    from eligibility.services import case_evaluate
+
+    connection.close()  # a fresh connection per process
+    for pk in ids:
+        case_evaluate(case_id=pk, trigger="bench")
+
+
+def throughput(ids: list[int], processes: int) -> None:
+    import multiprocessing
+
+    from django.db import connection
+
+    from cases.models import CaseEvent
+    from eligibility.models import Evaluation
+    from eligibility.services import case_evaluate
+    from payments.models import Accrual
+
+    case_evaluate(case_id=ids[0])  # warm up (imports, the robot user)
+    rest = ids[1:]
+    vendor = connection.vendor
+    connection.close()
+    chunks = [rest[i::processes] for i in range(processes)]
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_decide, chunks)
+    elapsed = time.perf_counter() - start
+    granted = Evaluation.objects.filter(acted=True).count()
+    print(
+        f"[robot] {vendor}: {len(rest)} cases by {processes} process(es) in {elapsed:.2f} s = "
+        f"{len(rest) / elapsed:.0f} explained decisions/s; granted {granted}, evaluations "
+        f"{Evaluation.objects.count()}, timeline rows {CaseEvent.objects.count()}, accruals {Accrual.objects.count()}"
+    )
+
+
+def latency(ids: list[int]) -> None:
+    from django.db import transaction
+
+    from cases.lifecycle import CASES, Action
+    from cases.models import Case, User
+
+    clerk = User.objects.get(username="clerk")
+    waits = []
+    time.sleep(3)  # the worker starts
+    for pk in ids:
+        case = Case.objects.get(pk=pk)
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            CASES.record(case, Action.SUBMIT, by=clerk)
+        while not Case.objects.filter(pk=pk, status=Case.Status.DECIDED).exists():
+            if time.perf_counter() - t0 > 30:
+                break
+            time.sleep(0.005)
+        waits.append(time.perf_counter() - t0)
+    decided = Case.objects.filter(pk__in=ids, status=Case.Status.DECIDED).count()
+    print(
+        f"[robot] submit → decision through one worker: {len(ids)} cases one at a time, decided {decided}; "
+        f"p50 {statistics.median(waits) * 1000:.0f} ms, p95 {pct(waits, 0.95) * 1000:.0f} ms, "
+        f"max {max(waits) * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Run a service's rule over facts: pick the version and parameters in force on the filing date, catch everything.
+
+``evaluate_facts`` never raises: a missing rule or parameter, a rule that raises, a fact of the wrong type — each
+becomes an ``error`` result with the reason, which sends the case to people. No ``exec``/``eval``: the rule is the
+imported function of its reviewed module.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from eligibility import rules
+from eligibility.facts import fact_rows
+from eligibility.models import Evaluation, Parameter
+from eligibility.rules.base import PASS, Facts, Params, ParamValue, RuleError, RuleVersion, Verdict
+
+logger = logging.getLogger(__name__)
+OUT = Evaluation.Outcome
+
+
+@dataclass
+class Result:
+    """What an evaluation found, ready to be stored (``Evaluation``) and shown."""
+
+    service: str
+    filing_date: date
+    outcome: str
+    rules_version: str = ""
+    reason: str = ""
+    amount: Decimal | None = None
+    months: int | None = None
+    facts: list = field(default_factory=list)
+    parameters: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    registry_backed: bool = False
+
+    @property
+    def codes(self) -> list[tuple[str, str]]:
+        return [(c["code"], c["result"]) for c in self.conditions]
+
+
+def params_for(service: str, *, proposal: dict | None = None) -> Params:
+    """The approved parameter rows of ``service`` (all dates: the rule picks the one in force on the date it asks),
+    with a proposal laid over them for a dry run (``{code: [{"value", "valid_from", "valid_to", "reference"}]}``).
+    """
+    rows: dict[str, list[ParamValue]] = {}
+    for p in Parameter.objects.filter(service=service).order_by("code", "-valid_from"):
+        rows.setdefault(p.code, []).append(ParamValue(p.code, p.value, p.valid_from, p.valid_to, p.reference, p.pk))
+    for code, proposed in (proposal or {}).items():
+        extra = [
+            ParamValue(
+                code,
+                Decimal(str(r["value"])),
+                date.fromisoformat(r["valid_from"]),
+                date.fromisoformat(r["valid_to"]) if r.get("valid_to") else None,
+                r.get("reference", ""),
+            )
+            for r in proposed
+        ]
+        # A proposed row wins over the rows it overlaps: put it first.
+        rows[code] = sorted(extra, key=lambda p: p.valid_from, reverse=True) + rows.get(code, [])
+    return Params(rows=rows)
+
+
+def evaluate_facts(facts: Facts, *, version: RuleVersion | None = None, params: Params | None = None) -> Result:
+    filed = facts.filing_date.value
+    result = Result(service=facts.service, filing_date=filed, outcome=OUT.ERROR)
+    try:
+        version = version or rules.version_for(facts.service, filed)
+        result.rules_version = version.version
+        params = params if params is not None else params_for(facts.service)
+        verdict: Verdict = version.evaluate(facts, params)
+    except RuleError as e:
+        result.reason = e.detail
+        result.facts = fact_rows(facts)
+        return result
+    except Exception as e:  # a rule that raises must never crash the robot nor decide anything
+        logger.exception("rule %s failed", result.rules_version or facts.service)
+        result.reason = (_("The rule could not be evaluated: %(error)s") % {"error": f"{type(e).__name__}: {e}"})[:300]
+        result.facts = fact_rows(facts)
+        return result
+    child = None
+    if facts.births.known and facts.births.value:
+        child = max(facts.births.value, key=lambda b: b.birth_date)
+    result.facts = fact_rows(facts, child if facts.service == "childbirth" else None)
+    result.parameters = [p.as_dict() for p in {id(v): v for v in params.used.values()}.values()]
+    result.conditions = [c.as_dict() for c in verdict.checks]
+    result.steps = [s.as_dict() for s in verdict.steps]
+    result.amount, result.months = verdict.amount, verdict.months
+    result.outcome = {PASS: OUT.GRANT, "fail": OUT.FAIL, "unknown": OUT.UNKNOWN}[verdict.outcome]
+    used = {c.fact for c in verdict.checks if c.fact}
+    result.registry_backed = all(f.registry_backed for f in facts.all() if f.name in used)
+    if result.outcome == OUT.GRANT and not result.registry_backed:
+        result.reason = _("A fact comes from what the clerk typed, not from a registry: a person decides.")
+    if result.outcome == OUT.UNKNOWN:
+        missing = [c["fact"] for c in result.conditions if c["result"] == "unknown"]
+        result.reason = (_("Missing: %(facts)s") % {"facts": ", ".join(_missing_text(facts, m) for m in missing)})[:300]
+    if result.outcome == OUT.FAIL:
+        result.reason = _("A refusal needs a person.")
+    return result
+
+
+def _missing_text(facts: Facts, name: str) -> str:
+    fact = getattr(facts, name, None)
+    return f"{name} ({fact.missing})" if fact is not None and fact.missing else name

@@ -1,0 +1,194 @@
+"""``Facts`` from a case: its dates, its applicant, and the answered registry queries of the case.
+
+The latest query of each registry for the case counts. Each fact records its source: the registry, our query id, the
+evidence page filed from the answer (when the answer came while the package was being assembled) or the case field.
+A registry not asked, still pending, failed or overdue makes its facts unknown, with the reason named.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from eligibility.rules.base import Birth, Fact, Facts, IncomeRow, Source
+from registries.models import RegistryQuery
+
+Q_ = RegistryQuery.Status
+
+
+def filing_date(case: Case) -> date:
+    """The date the application was filed: first submission, or (a draft) the day it was opened."""
+    return timezone.localdate(case.first_submitted_at or case.created_at)
+
+
+def _latest_queries(case: Case) -> dict[str, RegistryQuery]:
+    latest: dict[str, RegistryQuery] = {}
+    rows = (
+        RegistryQuery.objects.filter(case=case)
+        .select_related("registry")
+        .prefetch_related("documents__pages")
+        .order_by("asked_at", "pk")
+    )
+    for q in rows:
+        latest[q.registry.code] = q
+    return latest
+
+
+def _why(registry: str, query: RegistryQuery | None) -> str:
+    if query is None:
+        return _("%(registry)s was not asked") % {"registry": registry}
+    if query.status in RegistryQuery.PENDING:
+        return _("%(registry)s has not answered yet") % {"registry": query.registry.short_name}
+    if query.status == Q_.OVERDUE:
+        return _("%(registry)s did not answer in time") % {"registry": query.registry.short_name}
+    return _("%(registry)s failed to answer (%(code)s)") % {
+        "registry": query.registry.short_name,
+        "code": query.error_code or query.status,
+    }
+
+
+def _source(query: RegistryQuery, field: str) -> Source:
+    page_id = None
+    for document in query.documents.all():
+        for page in document.pages.all():
+            page_id = page_id or page.pk
+    return Source(
+        kind="registry", registry=query.registry.code, query_id=str(query.query_id), page_id=page_id, field=field
+    )
+
+
+def _answered(latest, code: str, name: str, field: str, read, *, not_found=None) -> Fact:
+    """A fact read from registry ``code``'s answer by ``read(answer)``; unknown unless answered (or not found)."""
+    query = latest.get(code)
+    if query is not None and query.status == Q_.ANSWERED:
+        return Fact(name, read(query.answer or {}), _source(query, field))
+    if query is not None and query.status == Q_.NOT_FOUND:
+        return Fact(name, not_found, _source(query, field), missing="" if not_found is not None else _why(code, query))
+    source = Source(kind="registry", registry=code, query_id=str(query.query_id) if query else "", field=field)
+    return Fact(name, None, source, missing=_why(code, query))
+
+
+def _births(answer: dict) -> list[Birth]:
+    births = []
+    for b in answer.get("births") or []:
+        name = " ".join(p for p in (b.get("last_name"), b.get("first_name"), b.get("patronymic")) if p)
+        births.append(Birth(birth_date=date.fromisoformat(b["birth_date"]), birth_act=b["birth_act"], child_name=name))
+    return births
+
+
+def _incomes(code: str):
+    def read(answer: dict) -> list[IncomeRow]:
+        rows = []
+        for r in answer.get("income") or []:
+            try:
+                amount = Decimal(r["amount"])
+            except (InvalidOperation, KeyError, TypeError):
+                continue
+            rows.append(IncomeRow(month=r.get("month", ""), amount=amount, source=r.get("source", ""), registry=code))
+        return rows
+
+    return read
+
+
+def _prior_grants(case: Case) -> Fact:
+    """Birth acts of the applicant's other granted childbirth cases, from their evaluations. A granted case whose
+    child is not on record makes the fact unknown (a person checks it)."""
+    from eligibility.models import Evaluation
+
+    others = list(
+        Case.objects.filter(
+            applicant_id=case.applicant_id, service_type_id=case.service_type_id, decision=Case.Decision.GRANTED
+        )
+        .exclude(pk=case.pk)
+        .values_list("pk", flat=True)
+    )
+    source = Source(kind="case", field="cases.Case.decision")
+    acts: list[str] = []
+    for pk in others:
+        ev = Evaluation.objects.filter(case_id=pk).exclude(facts=[]).order_by("-at", "-pk").first()
+        act = (
+            next((f.get("value", {}).get("birth_act") for f in ev.facts if f.get("name") == "child"), None)
+            if ev
+            else None
+        )
+        if not act:
+            return Fact("prior_grants", None, source, missing=_("an earlier grant whose child is not on record"))
+        acts.append(act)
+    return Fact("prior_grants", acts, source)
+
+
+def facts_for(case: Case) -> Facts:
+    latest = _latest_queries(case)
+    applicant = case.applicant
+    filed = filing_date(case)
+    date_field = "cases.Case.first_submitted_at" if case.first_submitted_at else "cases.Case.created_at"
+    births = _answered(latest, "dracs", "births", "births", _births, not_found=[])
+    asked_about_applicant = [q for q in latest.values() if q.status == Q_.ANSWERED]
+    if asked_about_applicant:
+        subject = Fact(
+            "subject_is_applicant",
+            all(q.applicant_id == applicant.pk for q in asked_about_applicant),
+            _source(latest["dracs"], "subject.rnokpp") if "dracs" in latest else _source(asked_about_applicant[0], ""),
+        )
+    else:
+        subject = Fact("subject_is_applicant", None, Source(kind="registry"), missing=_("no registry has answered"))
+    incomes = _answered(latest, "drfo", "incomes", "income", _incomes("drfo"), not_found=[])
+    if incomes.known and latest.get("pfu") is not None:
+        pfu = _answered(latest, "pfu", "incomes", "income", _incomes("pfu"), not_found=[])
+        incomes = pfu if not pfu.known else Fact("incomes", incomes.value + pfu.value, incomes.source)
+    eddr = latest.get("eddr")
+    if eddr is not None and eddr.status == Q_.ANSWERED:
+        children = births.value if births.known and "dracs" in latest else []
+        under_18 = [b for b in children if (filed - b.birth_date).days < 18 * 365.25]
+        members = Fact("family_members", 1 + len(under_18), _source(eddr, "rnokpp + dracs.births"))
+    else:
+        members = _answered(latest, "eddr", "family_members", "rnokpp", lambda a: 1)
+    return Facts(
+        service=case.service_type.code,
+        filing_date=Fact("filing_date", filed, Source(kind="case", field=date_field)),
+        applicant_birth_date=Fact(
+            "applicant_birth_date", applicant.birth_date, Source(kind="clerk", field="cases.Applicant.birth_date")
+        ),
+        subject_is_applicant=subject,
+        births=births,
+        prior_grants=_prior_grants(case)
+        if case.service_type.code == "childbirth"
+        else Fact("prior_grants", [], Source(kind="case")),
+        incomes=incomes,
+        family_members=members,
+        disability=_answered(latest, "disability", "disability", "group", lambda a: a or None, not_found={}),
+        idp=_answered(latest, "idp", "idp", "since", lambda a: a or None, not_found={}),
+    )
+
+
+def fact_rows(facts: Facts, verdict_child=None) -> list[dict]:
+    """The facts as stored on an evaluation: name, value (JSON), source, and why it is missing."""
+    rows = []
+    for f in facts.all():
+        rows.append({"name": f.name, "value": _json(f.value), "source": f.source.as_dict(), "missing": f.missing})
+    if verdict_child is not None:
+        rows.append(
+            {
+                "name": "child",
+                "value": _json(verdict_child),
+                "source": facts.births.source.as_dict(),
+                "missing": "",
+            }
+        )
+    return rows
+
+
+def _json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _json(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value

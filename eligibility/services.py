@@ -1,0 +1,301 @@
+"""The robot and the parameter workflow. Writes only; reads in ``selectors``.
+
+``case_evaluate`` is the robot's whole job for one case (run by the ``eligibility.evaluate_case`` task after a
+submission or a registry answer): evaluate, store the evaluation, and — for an automatic service whose every
+condition passed on registry facts — claim, accept (the fee accrues as for any accepted intake) and grant through the
+one executor, as the ``robot`` user. Anything else leaves the case in the people's queue with a ``robot_review`` row
+on its timeline that carries the explanation. The robot never refuses, never asks for papers, never decides a case
+it cannot hold (a person took it, it was withdrawn, it is decided): then it changes nothing.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.lifecycle import CASES, ROBOT_USERNAME, Action
+from cases.models import Case, InboxMessage, ServiceType
+from cases.services import inbox_post
+from cases.statemachine import Change
+from eligibility import rules
+from eligibility.engine import Result, evaluate_facts, params_for
+from eligibility.facts import facts_for
+from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange
+from payments.services.ledger import accrual_record_for_acceptance
+
+logger = logging.getLogger(__name__)
+S = Case.Status
+OUT = Evaluation.Outcome
+
+
+def robot_user():
+    """The system user the robot acts as (created by the eligibility migration; it cannot sign in)."""
+    User = get_user_model()
+    user = User.objects.filter(username=ROBOT_USERNAME).first()
+    if user is None:  # a database set up without the migration's data (a test that flushes users)
+        user = User(username=ROBOT_USERNAME, first_name=_("Robot"), is_active=True)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def explanation_data(result: Result) -> dict:
+    """What the timeline row keeps: the kernel's serializer and the notice read it from there."""
+    return {
+        "robot": True,
+        "evaluation_outcome": result.outcome,
+        "reason": result.reason,
+        "rules_version": result.rules_version,
+        "amount": str(result.amount) if result.amount is not None else None,
+        "months": result.months,
+        "explanation": result.conditions,
+        "steps": result.steps,
+    }
+
+
+def _store(case: Case, result: Result, *, trigger: str, acted: bool = False) -> Evaluation:
+    return Evaluation.objects.create(
+        case=case,
+        trigger=trigger,
+        service=result.service,
+        rules_version=result.rules_version,
+        filing_date=result.filing_date,
+        outcome=result.outcome,
+        reason=result.reason[:300],
+        amount=result.amount,
+        months=result.months,
+        facts=result.facts,
+        parameters=result.parameters,
+        conditions=result.conditions,
+        steps=result.steps,
+        registry_backed=result.registry_backed,
+        acted=acted,
+    )
+
+
+def _summary(data: dict | None) -> tuple:
+    data = data or {}
+    return (
+        data.get("evaluation_outcome"),
+        data.get("rules_version"),
+        data.get("amount"),
+        data.get("reason"),
+        tuple((c.get("code"), c.get("result")) for c in data.get("explanation", [])),
+    )
+
+
+def case_evaluate(*, case_id: int, trigger: str = "") -> Evaluation | None:
+    """Evaluate a waiting case and act as the robot may. Idempotent: a case not waiting in the queue (taken by a
+    person, decided, withdrawn…) is left exactly as it is, and a repeat on a decided case writes nothing."""
+    case = Case.objects.select_related("service_type", "applicant").filter(pk=case_id).first()
+    if case is None or case.status != S.SUBMITTED or case.assignee_id is not None:
+        return None
+    if case.service_type.code not in rules.SERVICES:
+        return None
+    result = evaluate_facts(facts_for(case))
+    robot = robot_user()
+    automatic = case.service_type.decision_mode == ServiceType.DecisionMode.AUTOMATIC
+    grant = automatic and result.outcome == OUT.GRANT and result.registry_backed and result.amount is not None
+    with transaction.atomic():
+        locked = CASES.lock(case)
+        if locked.status != S.SUBMITTED or locked.assignee_id is not None:
+            return None  # a person took it meanwhile, or another robot run decided it
+        evaluation = _store(locked, result, trigger=trigger, acted=grant)
+        data = explanation_data(result)
+        if grant:
+            _grant(locked, robot=robot, data=data, result=result)
+            return evaluation
+        if not automatic:
+            return evaluation  # a manual service: the reviewer's page shows the evaluation; the timeline is theirs
+        last = locked.events.filter(action=Action.ROBOT_REVIEW).order_by("-at", "-pk").first()
+        if last is None or _summary(last.data) != _summary(data):
+            CASES.record(locked, Action.ROBOT_REVIEW, by=robot, note=data["reason"], data=data)
+    return evaluation
+
+
+def _grant(case: Case, *, robot, data: dict, result: Result) -> None:
+    """Claim, accept and grant under the lock the caller holds, as any reviewer would (same executor, same guards)."""
+
+    def claim(a) -> Change:
+        a.obj.assignee = robot
+        return Change(fields=("assignee",))
+
+    def accept(a) -> Change:
+        a.obj.accepted_at, a.obj.accepted_by = clock.now(), robot
+        return Change(fields=("accepted_at", "accepted_by"))
+
+    def decide(a) -> Change:
+        a.obj.decision, a.obj.decided_by, a.obj.decided_at = Case.Decision.GRANTED, robot, clock.now()
+        a.obj.decision_reason = _("Granted automatically: every condition passed (rules %(version)s).") % {
+            "version": result.rules_version
+        }
+        return Change(
+            fields=("decision", "decision_reason", "decided_by", "decided_at"),
+            note=a.obj.decision_reason,
+            data={"decision": Case.Decision.GRANTED, "grounds": [], **data},
+        )
+
+    case = CASES.execute(case, Action.CLAIM, by=robot, change=claim, locked=True).obj
+    outcome = CASES.execute(case, Action.ACCEPT, by=robot, change=accept, locked=True)
+    if not outcome.repeated:
+        accrual_record_for_acceptance(case=outcome.obj, accepted_at=outcome.obj.accepted_at)
+    case = CASES.execute(case, Action.DECIDE, by=robot, params={"decision": "granted"}, change=decide, locked=True).obj
+    text = "\n".join(
+        [str(case.get_decision_display()), case.decision_reason]
+        + ([_("Amount: %(amount)s UAH") % {"amount": data["amount"]}] if data.get("amount") else [])
+    )
+    inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=text)
+
+
+# --- parameters: proposed, dry-run, approved by a second person ---------------------------------------------------
+
+
+def parameter_change_propose(*, by, service: str, code: str, value, valid_from, reference: str, valid_to=None):
+    if service not in rules.SERVICES:
+        raise ValidationError({"service": _("No rules for this service.")})
+    known = {p for v in rules.versions_of(service) for p in v.parameters}
+    if code not in known:
+        raise ValidationError({"code": _("The rules of this service use no such parameter.")})
+    if not (reference or "").strip():
+        raise ValidationError({"reference": _("Name the act that fixes this value.")})
+    return ParameterChange.objects.create(
+        service=service,
+        code=code,
+        value=value,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reference=reference.strip(),
+        proposed_by=by,
+    )
+
+
+def _proposal_of(change: ParameterChange) -> dict:
+    return {
+        change.code: [
+            {
+                "value": str(change.value),
+                "valid_from": change.valid_from.isoformat(),
+                "valid_to": change.valid_to.isoformat() if change.valid_to else None,
+                "reference": change.reference,
+            }
+        ]
+    }
+
+
+@transaction.atomic
+def parameter_change_approve(*, change: ParameterChange, by) -> Parameter:
+    """Publish a proposed row: needs a dry run recorded for this very proposal, and an approver who did not propose.
+    The row in force before it is closed the day before the new one starts."""
+    from cases.exceptions import SeparationOfDuties, TransitionNotAllowed
+
+    change = ParameterChange.objects.select_for_update().get(pk=change.pk)
+    if change.status == ParameterChange.Status.PUBLISHED:
+        return change.parameter
+    if change.status != ParameterChange.Status.PROPOSED:
+        raise TransitionNotAllowed(_("This change was rejected."))
+    if change.proposed_by_id == getattr(by, "pk", None):
+        raise SeparationOfDuties(_("You proposed this change; another person must approve it."))
+    if change.dry_run_id is None or change.dry_run.proposal != _proposal_of(change):
+        raise TransitionNotAllowed(_("Run a dry run of this change before publishing it."))
+    if Parameter.objects.filter(service=change.service, code=change.code, valid_from=change.valid_from).exists():
+        raise TransitionNotAllowed(_("A row of this parameter already starts on that day; propose another date."))
+    previous = (
+        Parameter.objects.select_for_update()
+        .filter(service=change.service, code=change.code, valid_from__lt=change.valid_from)
+        .order_by("-valid_from")
+        .first()
+    )
+    if previous is not None and (previous.valid_to is None or previous.valid_to >= change.valid_from):
+        previous.valid_to = change.valid_from - timedelta(days=1)
+        previous.save(update_fields=["valid_to"])
+    parameter = Parameter.objects.create(
+        service=change.service,
+        code=change.code,
+        value=change.value,
+        valid_from=change.valid_from,
+        valid_to=change.valid_to,
+        reference=change.reference,
+        approved_by=by,
+        approved_at=clock.now(),
+    )
+    change.status, change.approved_by, change.approved_at, change.parameter = (
+        ParameterChange.Status.PUBLISHED,
+        by,
+        clock.now(),
+        parameter,
+    )
+    change.save(update_fields=["status", "approved_by", "approved_at", "parameter"])
+    return parameter
+
+
+def dry_run_record(
+    *,
+    service: str,
+    by=None,
+    months: int = 12,
+    rules_version: str = "",
+    proposal: dict | None = None,
+    change: ParameterChange | None = None,
+    sample_size: int = 10,
+) -> DryRun:
+    """Replay a proposed rule version and/or parameter rows over the cases of ``service`` decided in the last
+    ``months`` months, each with the facts on its record now, and count what would change against the decision."""
+    from eligibility.facts import facts_for
+
+    if service not in rules.SERVICES:
+        raise ValidationError({"service": _("No rules for this service.")})
+    if change is not None:
+        proposal = _proposal_of(change)
+    version = rules.version_named(rules_version) if rules_version else None
+    params = params_for(service, proposal=proposal)
+    since = clock.now() - timedelta(days=31 * months)
+    cases = (
+        Case.objects.filter(service_type__code=service, decided_at__gte=since, status__in=(S.DECIDED, S.CLOSED))
+        .select_related("service_type", "applicant")
+        .order_by("pk")
+    )
+    run = DryRun(
+        service=service,
+        rules_version=rules_version or (version.version if version else "in force"),
+        proposal=proposal or {},
+        months=months,
+        run_by=by,
+    )
+    sample = []
+    latest = {}
+    for e in Evaluation.objects.filter(case__in=cases).exclude(outcome=OUT.ERROR).order_by("at", "pk"):
+        latest[e.case_id] = e
+    for case in cases.iterator(chunk_size=500):
+        run.cases += 1
+        result = evaluate_facts(facts_for(case), version=version, params=params)
+        params.used.clear()
+        if result.outcome == OUT.ERROR:
+            run.errors += 1
+        would_grant = result.outcome == OUT.GRANT
+        was_granted = case.decision == Case.Decision.GRANTED
+        before = latest.get(case.pk)
+        outcome_changed = would_grant != was_granted
+        amount_changed = before is not None and was_granted and before.amount != result.amount
+        run.outcome_changed += outcome_changed
+        run.amount_changed += amount_changed
+        if (outcome_changed or amount_changed or result.outcome == OUT.ERROR) and len(sample) < sample_size:
+            sample.append(
+                {
+                    "case": case.number,
+                    "decision": case.decision,
+                    "would": result.outcome,
+                    "amount_before": str(before.amount) if before and before.amount is not None else None,
+                    "amount_after": str(result.amount) if result.amount is not None else None,
+                    "reason": result.reason,
+                    "explanation": result.conditions,
+                }
+            )
+    run.sample = sample
+    run.save()
+    if change is not None:
+        ParameterChange.objects.filter(pk=change.pk, status=ParameterChange.Status.PROPOSED).update(dry_run=run)
+    return run
