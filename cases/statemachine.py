@@ -14,6 +14,13 @@ leaves the state as it is (accepting a package, printing a receipt, changing doc
 for ``"decide" in actions`` shows it exactly when the executor would let the user decide. ``Machine.require``
 runs the checks of an act under the caller's lock (document changes) without writing history.
 
+``Machine.execute_many(objs, action, …)`` is the same for a set of rows at once (the hundreds of pages of a scan
+batch), in one transaction::
+
+    lock the rows in pk order → state (strict: the first row in another state refuses all; ``skip``: such rows are
+    left out, the compare-and-set of a worker) → role → guards, for every row → ``change`` → one UPDATE
+    → one INSERT of the history rows
+
 The system (a worker, the sweeper, the robot) acts with ``by=None`` and holds the role ``SYSTEM`` only.
 """
 
@@ -303,6 +310,76 @@ class Machine:
             if r.records:
                 event = self.record(obj, action, by=by, from_status=from_status, note=done.note, data=done.data, at=now)
             return Outcome(obj=obj, event=event)
+
+    def execute_many(
+        self,
+        objs,
+        action: str,
+        *,
+        by,
+        values: Mapping[str, Any] | None = None,
+        note: str = "",
+        data: dict | None = None,
+        skip: bool = False,
+        change: Callable[[list], Mapping[str, Any] | None] | None = None,
+    ) -> list:
+        """Run the transition ``action`` on every row of ``objs`` (objects, pks or a queryset) set-based: one
+        locking SELECT, one UPDATE of the status and ``values``, one INSERT of the history rows (``note``,
+        ``data``). A row not in a source state raises its state error (the first in pk order), or with ``skip``
+        is left out. Role and guards are checked for every row. ``change(rows)`` runs after the checks, under the
+        lock, and returns more values for the UPDATE (a document the pages went into); it may raise, which undoes
+        everything. Returns the changed rows, in pk order, with their new status. Repeats are not no-ops here: a
+        row already in the target state is simply not in a source state."""
+        r = self.rules[action]
+        if r.target is None:
+            raise ValueError(f"{self.name}: {action} is not a transition with a fixed target")
+        if isinstance(objs, models.QuerySet):
+            pks = objs.values("pk")
+        else:
+            pks = [o.pk if isinstance(o, models.Model) else o for o in objs]
+        with transaction.atomic():
+            rows = list(
+                self.model.objects.select_for_update(of=("self",))
+                .select_related(*self.select_related)
+                .filter(pk__in=pks)
+                .order_by("pk")
+            )
+            chosen = []
+            for obj in rows:
+                a = Attempt(obj=obj, action=action, by=by)
+                if skip and self.status(obj) not in r.sources:
+                    continue
+                self.check(r, a)
+                chosen.append(obj)
+            if not chosen:
+                return []
+            values = dict(values or {})
+            if change is not None:
+                values.update(change(chosen) or {})
+            now = clock.now()
+            values.update({name: now for name in self.touch})
+            self.model.objects.filter(pk__in=[o.pk for o in chosen]).update(**{self.status_field: r.target}, **values)
+            events = []
+            for obj in chosen:
+                from_status = self.status(obj)
+                setattr(obj, self.status_field, r.target)
+                for name, value in values.items():
+                    setattr(obj, name, value)
+                if r.records:
+                    events.append(
+                        self.history(
+                            **{self.owner_field: obj},
+                            at=now,
+                            actor=by,
+                            action=action,
+                            from_status=from_status,
+                            to_status=r.target,
+                            note=note,
+                            data=data or {},
+                        )
+                    )
+            self.history.objects.bulk_create(events)
+            return chosen
 
     def record(self, obj, action: str, *, by, from_status=None, note: str = "", data=None, at=None):
         """A history row. ``execute`` writes one per change; call it alone only for what is not a change of state

@@ -194,6 +194,33 @@ class ScanBatchPage(models.Model):
         return self.status == self.Status.DROPPED
 
 
+class ScanBatchPageEvent(models.Model):
+    """One line of a batch page's history: read, dropped (a sheet), unrouted and why, routed into a case, assigned
+    or discarded by the clerk — who (empty: the worker), when, from which status to which. Written by the page
+    machine (``frontoffice.batches.services.machine.PAGES``), set-based for a batch's pages, in the transaction of
+    the change; never changed."""
+
+    page = models.ForeignKey(ScanBatchPage, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"), default=clock.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=10, choices=ScanBatchPage.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=ScanBatchPage.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("scan batch page event")
+        verbose_name_plural = _("scan batch page events")
+        indexes = [models.Index(fields=["page", "at"], name="scan_batch_page_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} {self.action} {self.from_status}→{self.to_status}"
+
+
 class ScanInbox(models.Model):
     """The last look at a front office's scanner folder: a file is imported only once two looks agree on its
     size and modification time (the scanner has finished writing it)."""

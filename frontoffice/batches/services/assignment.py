@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cases.exceptions import InvalidInput, TransitionNotAllowed
 from cases.models import Case, Document, DocumentType
 from frontoffice.batches.services.files import SCRATCH_PREFIX, open_files, scratch_root
+from frontoffice.batches.services.machine import PAGES
 from frontoffice.batches.services.roles import require_clerk_of_batch
 from frontoffice.batches.services.routing import delete_originals, route_group
 from frontoffice.models import ScanBatch, ScanBatchPage
@@ -63,6 +64,6 @@ def batch_pages_discard(*, batch: ScanBatch, numbers: list[int], by) -> int:
     with transaction.atomic():
         pages = _unrouted_pages(batch, numbers)
         ids = [p.pk for p in pages]
-        count = ScanBatchPage.objects.filter(pk__in=ids, status=P.UNROUTED).update(status=P.DISCARDED, resolved_by=by)
+        count = len(PAGES.execute_many(ids, "discard", by=by, values={"resolved_by": by}, skip=True))
     delete_originals(ScanBatch.objects.get(pk=batch.pk))
     return count

@@ -2,6 +2,11 @@
 routes, finishes or fails a batch it holds; a clerk of the batch's community retries a failed one. Every change
 leaves a ``ScanBatchEvent``.
 
+Its pages have their own machine, ``PAGES``, taken set-based (``Machine.execute_many``: one UPDATE and one INSERT
+of ``ScanBatchPageEvent`` rows for a batch's pages): the worker reads a pending page, drops a sheet, unroutes a page
+it cannot place (the reason in the page and the history row's data) and routes a group into its case; a clerk of the
+batch's community assigns unrouted pages into a case or discards them.
+
 "Holds" is the compare-and-set the batches always had: the worker's token must still be the batch's ``worker``
 when the change is made under the row lock, so a worker that lost the batch to another (its heartbeat went stale)
 changes nothing and stops (``BatchNotHeld``, turned into ``claim.BatchTaken``)."""
@@ -11,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import access_for
 from cases.exceptions import TransitionNotAllowed
 from cases.statemachine import SYSTEM, Attempt, Machine, guard, rule
-from frontoffice.models import ScanBatch, ScanBatchEvent
+from frontoffice.models import ScanBatch, ScanBatchEvent, ScanBatchPage, ScanBatchPageEvent
 
 B = ScanBatch.Status
+P = ScanBatchPage.Status
 WORKING = (B.QUEUED, B.READING, B.ROUTING)
 
 
@@ -48,4 +54,32 @@ BATCHES = Machine(
     history=ScanBatchEvent,
     owner_field="batch",
     select_related=("front_office",),
+)
+
+
+def _page_roles_of(page: ScanBatchPage, user) -> frozenset[str]:
+    return _roles_of(page.batch, user)
+
+
+def _placed_already() -> TransitionNotAllowed:
+    return TransitionNotAllowed(_("Some of these pages have been placed already; reload the batch."))
+
+
+PLACED = {s: _placed_already for s in P.values if s != P.UNROUTED}
+PAGE_RULES = [
+    rule("read", {P.PENDING}, {SYSTEM}, P.READ),
+    rule("drop", {P.READ}, {SYSTEM}, P.DROPPED),
+    rule("unroute", {P.READ}, {SYSTEM}, P.UNROUTED),
+    rule("route", {P.READ}, {SYSTEM}, P.ROUTED),
+    rule("assign", {P.UNROUTED}, {"clerk"}, P.ROUTED, state_errors=PLACED),
+    rule("discard", {P.UNROUTED}, {"clerk"}, P.DISCARDED, state_errors=PLACED),
+]
+PAGES = Machine(
+    name="scan batch page",
+    model=ScanBatchPage,
+    rules=PAGE_RULES,
+    roles_of=_page_roles_of,
+    history=ScanBatchPageEvent,
+    owner_field="page",
+    select_related=("batch__front_office",),
 )

@@ -19,6 +19,7 @@ from frontoffice import services as front
 from frontoffice.batches import codes, plan, reading
 from frontoffice.batches.services.claim import Holder
 from frontoffice.batches.services.create import file_extension
+from frontoffice.batches.services.machine import PAGES
 from frontoffice.models import ScanBatch, ScanBatchFile, ScanBatchPage
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,12 @@ def plan_batch(batch: ScanBatch, holder: Holder) -> None:
     by_number = {p.number: p for p in pages}
     types = {t.code: t for t in DocumentType.objects.all()}
     targets: dict[tuple, tuple[Case | None, str, str]] = {}
+    dropped: list[ScanBatchPage] = []
+    unrouted: dict[str, list[ScanBatchPage]] = {}
     for number, part in result.sheets.items():
         page = by_number[number]
-        page.part, page.status = part, P.DROPPED
+        page.part = part
+        dropped.append(page)
     for group in result.groups:
         key = (group.case_numbers, group.after_unreadable_sheet, group.hint)
         if key not in targets:
@@ -81,10 +85,14 @@ def plan_batch(batch: ScanBatch, holder: Holder) -> None:
             page.document_type = types.get(group.document_type)
             page.case = case
             if case is None:
-                page.status, page.reason, page.detail = P.UNROUTED, reason, page.detail or detail
+                page.reason, page.detail = reason, page.detail or detail
+                unrouted.setdefault(reason, []).append(page)
     ScanBatchPage.objects.bulk_update(
-        pages, ["part", "group", "case_number", "document_type", "case", "status", "reason", "detail"], batch_size=500
+        pages, ["part", "group", "case_number", "document_type", "case", "reason", "detail"], batch_size=500
     )
+    PAGES.execute_many(dropped, "drop", by=None)
+    for reason, group_pages in unrouted.items():
+        PAGES.execute_many(group_pages, "unroute", by=None, data={"reason": reason})
     holder.transition("route", planned_at=clock.now())
     batch.planned_at = clock.now()
 
@@ -102,7 +110,14 @@ def route(batch: ScanBatch, readers: dict[int, reading.StackReader], scratch: Pa
         route_group(batch, group_pages, readers, scratch, by=batch.created_by)
         holder.beat()
     # A case deleted since the plan leaves its pages without a target: they wait for the clerk like any other.
-    batch.pages.filter(status=P.READ).update(status=P.UNROUTED, reason=R.UNKNOWN_CASE)
+    PAGES.execute_many(
+        batch.pages.filter(status=P.READ),
+        "unroute",
+        by=None,
+        values={"reason": R.UNKNOWN_CASE},
+        data={"reason": R.UNKNOWN_CASE},
+        skip=True,
+    )
 
 
 def _pieces(
@@ -148,7 +163,7 @@ def route_group(
             raise FileRejected(
                 _("One of these pages is damaged in the scanned file and cannot be put into a case; discard it.")
             ) from None
-        ScanBatchPage.objects.filter(pk__in=ids).update(status=P.UNROUTED, reason=R.DAMAGED)
+        PAGES.execute_many(ids, "unroute", by=None, values={"reason": R.DAMAGED}, data={"reason": R.DAMAGED}, skip=True)
         return None
     handles = [open(piece.path, "rb") for piece in pieces]  # noqa: SIM115 - closed below, after document_add
     try:
@@ -157,31 +172,43 @@ def route_group(
             upload = File(handle, name=piece.name)
             upload.size = piece.path.stat().st_size
             uploads.append(upload)
-        with transaction.atomic():
-            # Locked and re-checked: two workers, or two clerks, never add the same pages twice.
-            expected = P.READ if from_plan else P.UNROUTED
-            if ScanBatchPage.objects.select_for_update().filter(pk__in=ids, status=expected).count() != len(ids):
-                if from_plan:
-                    return None
-                raise TransitionNotAllowed(_("Some of these pages have been placed already; reload the batch."))
-            document = front.document_add(case=case, document_type=document_type, files=uploads, by=by)
-            ScanBatchPage.objects.filter(pk__in=ids).update(
-                status=P.ROUTED,
-                case=case,
-                case_number=case.number,
-                document=document,
-                document_type=document_type,
-                reason="",
-                detail="",
-                resolved_by=None if from_plan else by,
+        # Locked and re-checked by the page machine: two workers, or two clerks, never add the same pages twice.
+        # The document is added under the pages' lock, once every page is still waiting for it.
+        added: list[Document | None] = []
+
+        def add_document(locked: list[ScanBatchPage]) -> dict:
+            added.append(None)  # past the pages' checks: an error from here on is the case's
+            added[0] = front.document_add(case=case, document_type=document_type, files=uploads, by=by)
+            return {"document": added[0]}
+
+        values = {
+            "case": case,
+            "case_number": case.number,
+            "document_type": document_type,
+            "reason": "",
+            "detail": "",
+            "resolved_by": None if from_plan else by,
+        }
+        try:
+            PAGES.execute_many(
+                ids,
+                "route" if from_plan else "assign",
+                by=None if from_plan else by,
+                values=values,
+                change=add_document,
+                data={"case": case.number},
             )
-        return document
+        except TransitionNotAllowed:
+            if from_plan and not added:  # another worker placed them meanwhile
+                return None
+            raise
+        return added[0]
     except DomainError as e:
         if not from_plan:
             raise
-        ScanBatchPage.objects.filter(pk__in=ids).update(
-            status=P.UNROUTED, reason=R.REFUSED, detail=str(e.message)[:500]
-        )
+        detail = str(e.message)[:500]
+        values = {"reason": R.REFUSED, "detail": detail}
+        PAGES.execute_many(ids, "unroute", by=None, values=values, data={"reason": R.REFUSED}, skip=True)
         logger.info("scan batch id=%s group refused by case: %s", batch.pk, e.code)
         return None
     finally:

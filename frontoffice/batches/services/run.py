@@ -24,6 +24,7 @@ from cases.queue import send
 from frontoffice.batches import codes, reading
 from frontoffice.batches.services.claim import BatchTaken, Holder, claim
 from frontoffice.batches.services.files import SCRATCH_PREFIX, open_files, scratch_root
+from frontoffice.batches.services.machine import PAGES
 from frontoffice.batches.services.routing import delete_originals, plan_batch, route
 from frontoffice.models import ScanBatch, ScanBatchPage
 
@@ -97,9 +98,8 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
             image = reader.render(page.source_index, settings.SCAN_BARCODE_DPI)
         except Exception as e:  # a damaged frame or page: kept as a page, never lost
             logger.warning("scan batch id=%s page=%s unreadable: %s", batch.pk, page.number, type(e).__name__)
-            page.kind, page.status = K.CONTENT, P.READ
-            page.detail = _("This page could not be rendered; it is kept as it is.")
-            page.save(update_fields=["kind", "status", "detail"])
+            values = {"kind": K.CONTENT, "detail": _("This page could not be rendered; it is kept as it is.")}
+            PAGES.execute_many([page], "read", by=None, values=values, data={"rendered": False}, skip=True)
         else:
             found = reading.read_codes(image)
             sheet = codes.classify(found)
@@ -116,19 +116,20 @@ def _read_pages(batch: ScanBatch, readers: dict[int, reading.StackReader], holde
                 default_storage.delete(name)
             page.thumbnail = default_storage.save(name, ContentFile(reading.thumbnail(image)))
             del image
-            page.kind = {
+            kind = {
                 codes.Kind.COVER: K.COVER,
                 codes.Kind.SEPARATOR: K.SEPARATOR,
                 codes.Kind.CONTENT: K.CONTENT,
                 codes.Kind.UNREADABLE_SHEET: K.UNREADABLE_SHEET,
             }[sheet.kind]
-            page.barcodes = "\n".join(dict.fromkeys(code.text for code in found))[:500]
-            page.sheet_case_number = ",".join(sheet.case_numbers)[:40]
-            page.sheet_document_type = sheet.document_type[:40]
-            page.status = P.READ
-            page.save(
-                update_fields=["kind", "status", "barcodes", "sheet_case_number", "sheet_document_type", "thumbnail"]
-            )
+            values = {
+                "kind": kind,
+                "barcodes": "\n".join(dict.fromkeys(code.text for code in found))[:500],
+                "sheet_case_number": ",".join(sheet.case_numbers)[:40],
+                "sheet_document_type": sheet.document_type[:40],
+                "thumbnail": page.thumbnail.name,
+            }
+            PAGES.execute_many([page], "read", by=None, values=values, skip=True)
         ScanBatch.objects.filter(pk=batch.pk).update(pages_read=F("pages_read") + 1)
         holder.beat()
 
