@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases import clock, deadlines, lifecycle
 from cases.access import access_for
-from cases.checklist import in_checklist_order
+from cases.checklist import in_checklist_order, shared_documents
 from cases.exceptions import (
     DomainError,
     DuplicateFile,
@@ -460,13 +460,14 @@ def case_package_pdf(*, case_id: int) -> str | None:
     case = Case.objects.select_related("service_type").filter(pk=case_id).first()
     if case is None:
         return None
-    documents = in_checklist_order(
-        case, list(case.documents.prefetch_related(Prefetch("pages", Page.objects.order_by("position", "pk"))))
-    )
+    ordered_pages = Prefetch("pages", Page.objects.order_by("position", "pk"))
+    own = list(case.documents.prefetch_related(ordered_pages))
+    shared = [d for d in shared_documents(case) if d.case_id != case.pk]  # evidence scanned once for the application
+    documents = in_checklist_order(case, own + shared)
     images = []
     for document in documents:
         for page in document.pages.all():
-            if page.status != Page.Status.READY:
+            if not page.is_ready:
                 continue
             with default_storage.open(page.image.name, "rb") as f:
                 images.append(f.read())

@@ -251,3 +251,16 @@ def test_a_reviewer_of_a_sibling_case_sees_its_shared_page(world):
 
     with pytest.raises(Http404):
         selectors.page_get(user=world.specialist_other, pk=passport.pages.get().pk)
+
+
+def test_each_cases_package_pdf_holds_the_evidence_it_shares(world):
+    """The package PDF the back office prints is the case's whole package: its own pages and those it shares."""
+    import pypdfium2
+
+    application = open_low_income(world)
+    low, housing = application.cases.order_by("pk")
+    scan(world, application, "passport", "declaration", "utilities")
+    for case, expected in ((low, 2), (housing, 3)):
+        name = front.case_package_pdf(case_id=case.pk)
+        with default_storage.open(name, "rb") as f:
+            assert len(pypdfium2.PdfDocument(f.read())) == expected, case.service_type.code
