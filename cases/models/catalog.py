@@ -48,6 +48,7 @@ class ServiceType(models.Model):
     pause_clock_on_info_request = models.BooleanField(
         _("decision clock pauses while waiting for documents"), default=True
     )
+
     class DecisionMode(models.TextChoices):
         MANUAL = "manual", _("Manual: a person decides")
         AUTOMATIC = "automatic", _("Automatic: the robot grants when every condition passes")
