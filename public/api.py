@@ -68,7 +68,7 @@ class StatusSessionView(_Public):
         return Response({"token": token})
 
 
-class DecisionSerializer(serializers.Serializer):
+class PublicDecisionSerializer(serializers.Serializer):
     result = serializers.CharField()
     text = serializers.CharField()
     explanation = serializers.CharField()
@@ -84,7 +84,7 @@ class StatusCaseSerializer(serializers.Serializer):
     status_text = serializers.CharField()
     missing = serializers.ListField(child=serializers.CharField())
     due_date = serializers.DateField(allow_null=True)
-    decision = DecisionSerializer(allow_null=True)
+    decision = PublicDecisionSerializer(allow_null=True)
 
 
 class StatusApplicationSerializer(serializers.Serializer):

@@ -97,7 +97,6 @@ def test_a_worker_killed_mid_query_is_answered_once(registries, gateway, media_r
                 front_office=world.fo_a,
                 by=world.clerk_a,
             )
-            services.registry_queries_for_new_case(case=case, by=world.clerk_a)
         query = RegistryQuery.objects.get(case=case, registry__code="dracs")
         wait_for(lambda: RegistryQuery.objects.filter(pk=query.pk, status="sent").exists(), 60, "the query sent")
         time.sleep(0.5)

@@ -132,7 +132,7 @@ def test_one_application_from_the_front_desk_to_the_ministrys_statement(world, l
 
     # 4. The clerk: the decision is on their home page to hand over; print the notice, record the hand-over.
     clerk.goto(f"{live_server.url}/front/")
-    expect(clerk.locator("#hand-over")).to_contain_text(case.number)
+    expect(clerk.locator(f'#hand-over a[title="{case.number}"]')).to_contain_text(case.number[-11:])
     shot(clerk, "06-clerk-decision-to-hand-over")
     clerk.goto(f"{live_server.url}/front/cases/{case.pk}/")
     link = clerk.locator(f"a[href$='/front/cases/{case.pk}/decision-notice.pdf']")
