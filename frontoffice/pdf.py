@@ -12,53 +12,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from cases.checklist import in_checklist_order
 from cases.models import Case
-from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, draw_qr, new_canvas, wrap
+from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Writer, draw_qr, wrap
 
 LINE = 6 * mm
-
-
-class _Writer:
-    """A cursor down an A4 page that starts a new page when it runs out of room."""
-
-    def __init__(self, title: str):
-        self.canvas, self.buffer = new_canvas(title)
-        self.y = PAGE_HEIGHT - MARGIN
-
-    def need(self, height: float) -> None:
-        if self.y - height < MARGIN:
-            self.canvas.showPage()
-            self.y = PAGE_HEIGHT - MARGIN
-
-    def text(self, text: str, *, size: float = 11, bold: bool = False, indent: float = 0, gap: float = 1.0) -> None:
-        font = FONT_BOLD if bold else FONT
-        for line in wrap(text, font, size, PAGE_WIDTH - 2 * MARGIN - indent):
-            self.need(LINE)
-            self.canvas.setFont(font, size)
-            self.canvas.drawString(MARGIN + indent, self.y - size, line)
-            self.y -= size * 1.35 * gap
-        self.y -= 2
-
-    def pair(self, label: str, value: str) -> None:
-        self.need(LINE)
-        self.canvas.setFont(FONT, 10)
-        self.canvas.drawString(MARGIN, self.y - 10, label)
-        lines = wrap(value or "—", FONT_BOLD, 11, PAGE_WIDTH - 2 * MARGIN - 55 * mm)
-        for line in lines:
-            self.need(LINE)
-            self.canvas.setFont(FONT_BOLD, 11)
-            self.canvas.drawString(MARGIN + 55 * mm, self.y - 11, line)
-            self.y -= 15
-        self.y -= 2
-
-    def rule(self) -> None:
-        self.need(4 * mm)
-        self.canvas.setLineWidth(0.5)
-        self.canvas.line(MARGIN, self.y - 2 * mm, PAGE_WIDTH - MARGIN, self.y - 2 * mm)
-        self.y -= 4 * mm
-
-    def done(self) -> bytes:
-        self.canvas.save()
-        return self.buffer.getvalue()
 
 
 def _local(moment) -> str:
@@ -73,7 +29,7 @@ def _office(case: Case) -> str:
 def receipt_pdf(case: Case) -> bytes:
     """What the applicant takes home: number, who, what, where, when, the documents and pages received, and a
     QR code with the case number. ``case`` with documents (types, pages) prefetched."""
-    w = _Writer(_("Receipt %(number)s") % {"number": case.number})
+    w = Writer(_("Receipt %(number)s") % {"number": case.number})
     qr_size = 34 * mm
     draw_qr(w.canvas, case.number, PAGE_WIDTH - MARGIN - qr_size, PAGE_HEIGHT - MARGIN - qr_size, qr_size)
     w.text(_("Receipt for documents received"), size=16, bold=True)
@@ -121,7 +77,7 @@ DECISION_WORDS = {
 
 def decision_notice_pdf(case: Case) -> bytes:
     """The notice handed to the applicant: the decision, its grounds and reasons. ``case`` with refusal grounds."""
-    w = _Writer(_("Decision notice %(number)s") % {"number": case.number})
+    w = Writer(_("Decision notice %(number)s") % {"number": case.number})
     w.text(_("Notice of decision"), size=16, bold=True)
     w.text(case.back_office.name, size=11)
     w.rule()
@@ -189,7 +145,7 @@ def _number(line) -> str:
 
 def transfer_register_pdf(*, front_office, day, lines) -> bytes:
     """The daily register of packages passed to the back office, with a line for signatures."""
-    w = _Writer(_("Transfer register %(office)s %(day)s") % {"office": front_office.code, "day": day})
+    w = Writer(_("Transfer register %(office)s %(day)s") % {"office": front_office.code, "day": day})
     w.text(_("Register of packages passed to the back office"), size=15, bold=True)
     w.pair(_("Front office"), front_office.name)
     w.pair(_("Community"), front_office.community.name)
@@ -254,7 +210,7 @@ def application_receipt_pdf(application) -> bytes:
     from cases.checklist import documents_for
 
     cases = list(application.cases.all())
-    w = _Writer(_("Receipt %(number)s") % {"number": application.number})
+    w = Writer(_("Receipt %(number)s") % {"number": application.number})
     qr_size = 34 * mm
     draw_qr(w.canvas, application.number, PAGE_WIDTH - MARGIN - qr_size, PAGE_HEIGHT - MARGIN - qr_size, qr_size)
     w.text(_("Receipt for one application for several services"), size=16, bold=True)
