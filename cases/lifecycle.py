@@ -19,7 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import access_for
-from cases.checklist import missing_items, pages_not_ready
+from cases.checklist import missing_items, pages_not_ready, shared_documents
 from cases.exceptions import (
     CaseHeldByAnother,
     ChecklistIncomplete,
@@ -28,7 +28,7 @@ from cases.exceptions import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
-from cases.models import Case, CaseEvent, Membership
+from cases.models import Case, CaseEvent, Document, Membership
 from cases.statemachine import Attempt, Guard, Machine, guard, rule
 
 S = Case.Status
@@ -129,6 +129,26 @@ def pages_ready(a: Attempt) -> bool:
     return not pages_not_ready(a.obj)
 
 
+def _answered(a: Attempt) -> bool:
+    """A request that named missing items is answered only by adding something after it: a document of this case
+    (or of its application's shared evidence) created since the request. A request without items may be answered
+    by a note alone."""
+    case = a.obj
+    request = next((r for r in case.info_requests.all() if r.answered_at is None), None)
+    if request is None or not request.items.exists():
+        return True
+    since = request.created_at
+    own = Document.objects.filter(case=case, created_at__gt=since).exists()
+    return own or any(d.created_at > since for d in shared_documents(case))
+
+
+answered = Guard(
+    "answered",
+    holds=_answered,
+    error=lambda a: TransitionNotAllowed(_("Add what the back office asked for before resubmitting.")),
+)
+
+
 @guard("submitted_once", TransitionNotAllowed, _("The receipt is issued once the package is submitted."))
 def submitted_once(a: Attempt) -> bool:
     return a.obj.first_submitted_at is not None
@@ -189,7 +209,7 @@ CASE_RULES = (
         done=lambda a: a.obj.accepted_at is not None and a.obj.assignee_id == a.by_id,
     ),
     rule(Action.REQUEST_INFO, {S.IN_REVIEW}, BACK, S.NEEDS_INFO, guards=(holder,)),
-    rule(Action.RESUBMIT, {S.NEEDS_INFO}, {R.CLERK}, S.SUBMITTED, guards=(checklist_complete, pages_ready)),
+    rule(Action.RESUBMIT, {S.NEEDS_INFO}, {R.CLERK}, S.SUBMITTED, guards=(answered, checklist_complete, pages_ready)),
     rule(
         Action.DECIDE,
         {S.IN_REVIEW},

@@ -11,7 +11,7 @@ from cases import clock
 from cases.models import Case, Membership
 from payments.models import Accrual
 from tests.backoffice.conftest import queued
-from tests.factories import make_case
+from tests.factories import add_document, make_case
 
 pytestmark = pytest.mark.django_db
 S = Case.Status
@@ -121,6 +121,7 @@ def test_the_whole_review_through_the_api(world, api):
     assert body["status"] == "needs_info" and body["events"][-1]["note"] == "rescan"
     from frontoffice import services as front
 
+    add_document(case, world.clerk_a, item.document_types.first())  # the rescan the back office asked for
     front.case_resubmit(case=case, by=world.clerk_a)
     client.post(url(case, "claim"))
     ground = case.service_type.refusal_grounds.first()

@@ -218,6 +218,7 @@ GUARD_CASES = {
     (Action.SUBMIT, "pages_ready"): _pending_page_draft,
     (Action.RESUBMIT, "checklist_complete"): lambda w: _emptied(make_case(w, S.NEEDS_INFO), w.clerk_a),
     (Action.RESUBMIT, "pages_ready"): lambda w: _pending(make_case(w, S.NEEDS_INFO), w.clerk_a),
+    (Action.RESUBMIT, "answered"): lambda w: _asked_for_items(w),
     (Action.CLAIM, "not_own_intake"): _own_intake(S.SUBMITTED),
     (Action.RELEASE, "holder_or_head"): lambda w: (make_case(w, S.IN_REVIEW), w.specialist2),
     (Action.ACCEPT, "holder"): lambda w: (make_case(w, S.IN_REVIEW), w.specialist2),
@@ -255,6 +256,24 @@ def _emptied(case, clerk):
 def _pending(case, clerk):
     Page.objects.filter(document__case=case).update(status=Page.Status.PENDING)
     return case, clerk
+
+
+def _asked_for_items(w):
+    """The back office named what is missing, and nothing has been added since."""
+    case = make_case(w, S.IN_REVIEW)
+    case = back.case_request_info(
+        case=case, by=w.specialist, message="the certificate", items=list(case.service_type.checklist.all()[:1])
+    )
+    return case, w.clerk_a
+
+
+def test_a_request_naming_items_is_answered_by_adding_something(world):
+    case, clerk = _asked_for_items(world)
+    assert "resubmit" not in available_actions(case, clerk)
+    add_document(case, clerk, case.service_type.checklist.first().document_types.first())
+    case.refresh_from_db()
+    assert "resubmit" in available_actions(case, clerk)
+    assert front.case_resubmit(case=case, by=clerk).status == S.SUBMITTED
 
 
 def _own_pending(w):
