@@ -27,7 +27,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import case_detail_queryset, case_list
-from registries.selectors import registry_list
+from registries.models import Registry
 
 S = Case.Status
 R = Membership.Role
@@ -218,10 +218,12 @@ class Review:
         return 0
 
 
-def registry_name(document: Document) -> str:
-    """The registry an extract came from, as clerks and reviewers name it (ДРАЦС)."""
-    registry = registry_list().filter(code=document.registry_code).first()
-    return str(registry) if registry else document.registry_code
+def registry_names(documents: list[Document]) -> dict[str, str]:
+    """The registries the extracts among ``documents`` came from, as clerks and reviewers name them (ДРАЦС): one
+    query, and none when no document is an extract."""
+    codes = {d.registry_code for d in documents if d.origin == Document.Origin.REGISTRY}
+    rows = Registry.objects.filter(code__in=codes).values_list("code", "short_name") if codes else []
+    return {code: short_name or code for code, short_name in rows}
 
 
 def case_review(*, user, pk: int, today: Today | None = None) -> Review:
@@ -241,6 +243,7 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
         raise Http404
     documents = documents_for(case)
     checklist = checklist_for(case, documents)
+    names = registry_names(documents)
     pages = []
     for document in documents:
         in_document = list(document.pages.all())
@@ -252,7 +255,8 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
                 "total": len(in_document),
             }
             if document.origin == Document.Origin.REGISTRY:
-                page.caption += " · " + _("extract from %(registry)s") % {"registry": registry_name(document)}
+                registry = names.get(document.registry_code, document.registry_code)
+                page.caption += " · " + _("extract from %(registry)s") % {"registry": registry}
             pages.append(page)
     events = list(case.events.all())
     for event in events:

@@ -99,3 +99,19 @@ def test_the_desk_check_runs_by_itself_when_the_clerk_opens_the_person_once_a_da
     client.force_login(world.supervisor_a)
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "desk-check/" not in response.content.decode()
+
+
+def test_the_reviewers_captions_name_the_registry_of_each_extract_in_one_query(
+    registries, gateway, django_assert_max_num_queries
+):
+    from backoffice.selectors import registry_names
+
+    world = registries
+    case = open_childbirth(world, known_person(world, gateway))
+    documents = list(case.documents.all())
+    assert any(d.origin == "registry" for d in documents)
+    with django_assert_max_num_queries(1):
+        names = registry_names(documents)
+    assert set(names.values()) >= {"ДРАЦС", "ЄДДР"}
+    with django_assert_max_num_queries(0):
+        assert registry_names([d for d in documents if d.origin != "registry"]) == {}

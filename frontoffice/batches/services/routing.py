@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.exceptions import DomainError, FileRejected, TransitionNotAllowed
-from cases.lifecycle import CASES, Action
+from cases.lifecycle import documents_editable
 from cases.models import Case, Document, DocumentType
 from frontoffice import services as front
 from frontoffice.batches import codes, plan, reading
@@ -54,7 +54,7 @@ def _target(batch: ScanBatch, group: plan.Group) -> tuple[Case | None, str, str]
         return None, R.UNKNOWN_CASE, numbers[0]
     if case.community_id != batch.front_office.community_id:
         return None, R.OTHER_COMMUNITY, numbers[0]
-    if case.status not in CASES.rules[Action.EDIT_DOCUMENTS].sources:  # the table's state for changing documents
+    if not documents_editable(case):  # the table's state for changing documents
         return None, R.NOT_ACCEPTING, f"{numbers[0]}: {case.get_status_display()}"
     return case, "", numbers[0]
 
