@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.models.catalog import translated
+from cases.models.channel import Channel as CaseChannel
 
 
 class Bundle(models.Model):
@@ -83,7 +84,7 @@ class Application(models.Model):
     community = models.ForeignKey(
         "cases.Community", on_delete=models.PROTECT, related_name="applications", verbose_name=_("community")
     )
-    channel = models.CharField(_("channel"), max_length=10, default="in_person")
+    channel = models.CharField(_("channel"), max_length=10, choices=CaseChannel.choices, default=CaseChannel.IN_PERSON)
     bundle = models.ForeignKey(
         Bundle, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("bundle")
     )

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
+from cases.models.channel import Channel as CaseChannel
 
 
 class Case(models.Model):
@@ -32,9 +33,7 @@ class Case(models.Model):
         Status.REFUSAL_PENDING,
     )
 
-    class Channel(models.TextChoices):
-        IN_PERSON = "in_person", _("In person")
-        REMOTE = "remote", _("Remote")
+    Channel = CaseChannel
 
     class Decision(models.TextChoices):
         GRANTED = "granted", _("Granted")
