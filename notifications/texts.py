@@ -3,7 +3,7 @@
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-TEMPLATES = ("submitted", "info_requested", "decided", "status_code", "remote_link")
+TEMPLATES = ("submitted", "info_requested", "decided", "status_code", "remote_link", "renewal_needs_person")
 
 
 def render(template: str, language: str, context: dict) -> str:
@@ -24,6 +24,11 @@ def render(template: str, language: str, context: dict) -> str:
             text = _(
                 "Hromada: %(office)s is preparing your application (%(service)s). "
                 "Send photos of your documents by %(until)s: %(link)s"
+            )
+        elif template == "renewal_needs_person":
+            text = _(
+                "Hromada: %(service)s is paid until %(ends)s. To renew it without a break, bring to %(office)s: "
+                "%(what)s (case %(number)s)."
             )
         elif template == "status_code":
             text = _("Hromada: your code is %(code)s. It is valid for %(minutes)s minutes. Do not tell it to anyone.")
