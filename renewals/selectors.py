@@ -25,9 +25,12 @@ def renewals_needing_person(*, user, limit: int = 20) -> QuerySet[Renewal]:
 
 
 def renewal_links(*, case: Case) -> dict:
-    """What the case page shows: the grant this case renews, and the renewal opened for this case (one query)."""
-    rows = Renewal.objects.filter(Q(case=case) | Q(previous=case)).select_related("case", "previous")
+    """What the case page shows: the grant this case renews, and the renewal opened for this case. One query, and
+    none for a case that is neither a renewal nor a grant (nothing can link to it)."""
     links = {"renews": None, "renewed_by": None, "renewal": None}
+    if case.channel != Case.Channel.RENEWAL and case.decision != Case.Decision.GRANTED:
+        return links
+    rows = Renewal.objects.filter(Q(case=case) | Q(previous=case)).select_related("case", "previous")
     for row in rows:
         if row.case_id == case.pk:
             links["renews"], links["renewal"] = row.previous, row

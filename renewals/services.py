@@ -319,6 +319,18 @@ def what_to_bring(evaluation: Evaluation | None) -> list[str]:
     return [c for c in codes if c in known]
 
 
+def _why(evaluation: Evaluation | None) -> str:
+    """The conditions that did not pass, in the product's language (the robot's explanation in one line)."""
+    language = dj_translation.get_language() or settings.LANGUAGE_CODE
+    sentences = [
+        (c.get("text") or {}).get(language) or (c.get("text") or {}).get(settings.LANGUAGE_CODE, "")
+        for c in ((evaluation.conditions if evaluation else []) or [])
+        if c.get("result") != "pass"
+    ]
+    why = " ".join(s for s in sentences if s) or (evaluation.reason if evaluation else "")
+    return (why or _("The registries could not confirm it."))[:300]
+
+
 def _names(codes: list[str]) -> str:
     types = {t.code: t for t in DocumentType.objects.filter(code__in=codes)}
     return ", ".join(str(types[c].name).lower() if c in types else c for c in codes)
@@ -344,7 +356,7 @@ def renewal_pass_to_people(*, case_id: int) -> Renewal | None:
             return None
         evaluation = Evaluation.objects.filter(case=case).order_by("-at", "-pk").first()
         renewal.what_to_bring = what_to_bring(evaluation)
-        renewal.reason = (evaluation.reason if evaluation else "") or _("The registries could not confirm it.")
+        renewal.reason = _why(evaluation)
         renewal.needs_person_at = clock.now()
         term = getattr(renewal.previous, "grant_term", None)
         contact = contact_reachable(case=case)
