@@ -177,7 +177,11 @@ def renewal_open(*, term: GrantTerm, by=None) -> Renewal | None:
     system = by or system_user()
     try:
         with transaction.atomic():
-            previous = Case.objects.select_for_update().select_related("community", "applicant").get(pk=term.case_id)
+            previous = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("community", "applicant")
+                .get(pk=term.case_id)
+            )
             if Renewal.objects.filter(previous=previous).exists():
                 return None
             now = clock.now()
@@ -344,7 +348,7 @@ def renewal_pass_to_people(*, case_id: int) -> Renewal | None:
     the clerk's list "Renewals needing the person" of the case's community. Once per renewal."""
     with transaction.atomic():
         renewal = (
-            Renewal.objects.select_for_update()
+            Renewal.objects.select_for_update(of=("self",))
             .select_related("case__service_type", "case__front_office", "previous__grant_term")
             .filter(case_id=case_id, needs_person_at__isnull=True)
             .first()
