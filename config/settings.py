@@ -353,14 +353,11 @@ PUBLIC_DATA_ACCESS_SOURCES = env_list(
 )
 # The phone upload link of a request for information stays valid this many days.
 PUBLIC_UPLOAD_LINK_DAYS = env_int("PUBLIC_UPLOAD_LINK_DAYS", 30)
-# The clerk's upload service the phone link stores through (public/documents.py): the same inspection and storage.
-PUBLIC_DOCUMENT_ADD = env("PUBLIC_DOCUMENT_ADD", "frontoffice.services.document_add")
 
 # Resumable (tus) uploads: parts on the local disk of the web node (a shared volume when there are several),
 # unfinished ones swept with their parts after TUS_UPLOAD_EXPIRY_HOURS.
 TUS_PARTS_DIR = Path(env("TUS_PARTS_DIR", str(VAR_DIR / "tus-parts")))
 TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
-UPLOAD_DOCUMENT_ADD = env("UPLOAD_DOCUMENT_ADD", "frontoffice.services.document_add")
 CELERY_BEAT_SCHEDULE["sweep-expired-uploads"] = {"task": "uploads.sweep_expired", "schedule": 3600.0}
 
 # --- API ----------------------------------------------------------------------------------------------------------

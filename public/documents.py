@@ -1,17 +1,14 @@
 """The one place the applicant's phone upload stores documents.
 
-It must run exactly the clerk's path: the same inspection, duplicate check, storage and page processing. That
-path is ``document_add``, which today lives in ``frontoffice.services``; the public app may not import an office
-(import-linter), so it is reached through ``settings.PUBLIC_DOCUMENT_ADD`` (a dotted path). When the kernel has
-its own ``document_add`` (e.g. ``cases.documents.document_add``), point the setting there — nothing else changes.
+It runs exactly the clerk's path: the kernel's ``cases.documents.document_add`` (the same inspection, duplicate
+check, storage and page processing).
 """
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from cases import lifecycle
+from cases.documents import document_add
 from cases.models import Document, DocumentType, InboxMessage
 from cases.services import inbox_post
 from public.links import LinkTarget
@@ -22,7 +19,6 @@ def document_add_from_link(*, target: LinkTarget, document_type: DocumentType | 
 
     The document is recorded as added by the clerk who opened the case (documents need a staff author); the
     timeline and the front office's inbox say it came from the applicant's phone."""
-    document_add = import_string(settings.PUBLIC_DOCUMENT_ADD)
     case = target.case
     with transaction.atomic():
         document = document_add(case=case, document_type=document_type, files=files, by=case.created_by)

@@ -26,10 +26,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from cases import clock
+from cases.documents import document_add
 from cases.exceptions import DomainError, FileRejected, InvalidInput
 from cases.models import Case, DocumentType
 from uploads.models import ResumableUpload
@@ -195,8 +195,6 @@ def uploads_sweep_expired(*, limit: int = 1000) -> int:
 
 
 def store_document_for_staff(upload: ResumableUpload, f: File):
-    """The clerk's upload: the same ``document_add`` as the multipart endpoint (``settings.UPLOAD_DOCUMENT_ADD``,
-    today ``frontoffice.services.document_add``; point it at the kernel's once it moves there)."""
-    document_add = import_string(settings.UPLOAD_DOCUMENT_ADD)
+    """The clerk's upload: the kernel's ``document_add``, exactly as the multipart endpoint calls it."""
     with transaction.atomic():
         return document_add(case=upload.case, document_type=upload.document_type, files=[f], by=upload.user)
