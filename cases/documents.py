@@ -55,9 +55,14 @@ def uploaded(content: bytes, name: str) -> File:
     return f
 
 
-def document_add(*, case: Case, document_type: DocumentType | None, files: Iterable[File], by) -> Document:
+def document_add(
+    *, case: Case, document_type: DocumentType | None, files: Iterable[File], by, document: Document | None = None
+) -> Document:
     """Add one document made of the pages of ``files``. Every file is inspected before anything is stored; a
-    refused file refuses the whole request and leaves no row and no file."""
+    refused file refuses the whole request and leaves no row and no file.
+
+    With ``document`` (one of this case's), the pages are added after its own instead: a resumable upload sends one
+    file per request, so the second file of a clerk's choice joins the document the first one made."""
     files = list(files)
     if not files:
         raise FileRejected(_("Choose at least one file."))
@@ -79,10 +84,18 @@ def document_add(*, case: Case, document_type: DocumentType | None, files: Itera
                         _("“%(name)s” is already in this case (uploaded as “%(first)s”).")
                         % {"name": f.name, "first": already[info.sha256] or _("an earlier file")}
                     )
-            position = (case.documents.aggregate(m=Max("position"))["m"] or 0) + 1
-            document = Document.objects.create(case=case, document_type=document_type, position=position, created_by=by)
+            if document is not None:
+                document = Document.objects.filter(pk=document.pk, case=case).first()
+                if document is None:
+                    raise FileRejected(_("That document is not in this case."))
+                page_position = document.pages.aggregate(m=Max("position"))["m"] or 0
+            else:
+                position = (case.documents.aggregate(m=Max("position"))["m"] or 0) + 1
+                document = Document.objects.create(
+                    case=case, document_type=document_type, position=position, created_by=by
+                )
+                page_position = 0
             page_ids = []
-            page_position = 0
             for f, info in zip(files, inspected, strict=True):
                 f.seek(0)
                 name = default_storage.save(

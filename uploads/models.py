@@ -27,6 +27,8 @@ class ResumableUpload(models.Model):
     expires_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     document = models.ForeignKey("cases.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Metadata ``document``: the finished file's pages join this document of the case (a clerk's several files).
+    append_to = models.ForeignKey("cases.Document", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="upload_expires", condition=models.Q(finished_at=None))]

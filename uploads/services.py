@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.documents import document_add
 from cases.exceptions import DomainError, FileRejected, InvalidInput
-from cases.models import Case, DocumentType
+from cases.models import Case, Document, DocumentType
 from uploads.models import ResumableUpload
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def upload_create(
     user=None,
     link: str = "",
     sha256: str = "",
+    append_to: Document | None = None,
 ) -> ResumableUpload:
     if length <= 0:
         raise InvalidInput(_("Upload-Length must be a positive number of bytes."))
@@ -87,6 +88,7 @@ def upload_create(
         filename=filename[:255],
         length=length,
         sha256=sha256,
+        append_to=append_to,
         created_at=now,
         expires_at=now + timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS),
     )
@@ -197,4 +199,6 @@ def uploads_sweep_expired(*, limit: int = 1000) -> int:
 def store_document_for_staff(upload: ResumableUpload, f: File):
     """The clerk's upload: the kernel's ``document_add``, exactly as the multipart endpoint calls it."""
     with transaction.atomic():
-        return document_add(case=upload.case, document_type=upload.document_type, files=[f], by=upload.user)
+        return document_add(
+            case=upload.case, document_type=upload.document_type, files=[f], by=upload.user, document=upload.append_to
+        )

@@ -2,7 +2,9 @@
 
 Who: a staff user (``Authorization: Token …`` or the session with its CSRF header) uploading into a case they may
 edit, or the applicant holding a phone link (metadata ``link``). Metadata: ``case`` (id) or ``application``
-(receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end.
+(receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end and,
+for staff, ``document`` (id of a document of that case: the file's pages join it). The PATCH that finishes an upload
+answers ``Upload-Document: <id>`` (the document its pages are in).
 """
 
 import base64
@@ -20,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from cases.exceptions import DomainError, InvalidInput, LinkInvalid, NotPermitted
 from cases.lifecycle import documents_editable
-from cases.models import DocumentType
+from cases.models import Document, DocumentType
 from cases.selectors import case_list
 from public.documents import document_add_from_link
 from public.links import upload_link_check
@@ -145,8 +147,16 @@ def collection(request: HttpRequest) -> HttpResponse:
             document_type = DocumentType.objects.filter(**lookup).first()
             if document_type is None:
                 raise InvalidInput(_("Unknown document type."))
+        append_to = None
+        if meta.get("document"):
+            if link or not meta["document"].isdigit():
+                raise InvalidInput(_("Metadata document must be the id of a document of this case."))
+            append_to = Document.objects.filter(pk=int(meta["document"]), case=case).first()
+            if append_to is None:
+                raise InvalidInput(_("Metadata document must be the id of a document of this case."))
         upload = services.upload_create(
             case=case,
+            append_to=append_to,
             length=length,
             filename=meta.get("filename", ""),
             document_type=document_type,
@@ -205,7 +215,12 @@ def member(request: HttpRequest, guid) -> HttpResponse:
             new_offset = services.upload_append(
                 upload=upload, offset=offset, stream=request, content_length=content_length, finish=_finish_for(upload)
             )
-            return _response(204, {"Upload-Offset": new_offset, **_expires(upload)})
+            headers = {"Upload-Offset": new_offset, **_expires(upload)}
+            if new_offset == upload.length:
+                document_id = ResumableUpload.objects.filter(pk=upload.pk).values_list("document_id", flat=True).first()
+                if document_id:
+                    headers["Upload-Document"] = document_id
+            return _response(204, headers)
     except LinkInvalid as e:
         return _response(403, body={"code": e.code, "detail": str(e.message), "reason": e.extra.get("reason", "")})
     except DomainError as e:
