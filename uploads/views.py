@@ -196,7 +196,10 @@ def member(request: HttpRequest, guid) -> HttpResponse:
     try:
         if request.method == "HEAD":
             upload = services.upload_live(upload)
-            return _response(200, {"Upload-Offset": upload.offset, "Upload-Length": upload.length, **_expires(upload)})
+            headers = {"Upload-Offset": upload.offset, "Upload-Length": upload.length, **_expires(upload)}
+            if upload.document_id:  # finished: a client whose last response was lost learns the document here
+                headers["Upload-Document"] = upload.document_id
+            return _response(200, headers)
         if request.method == "DELETE":
             if upload.finished_at is not None:
                 return _bad(_("A finished upload is a document now; remove it from the case instead."), 409, "finished")
