@@ -9,8 +9,8 @@
     return input ? input.value : "";
   }
 
-  // options: endpoint, metadata {case|application, document_type, filename, link, document}, retryDelays (ms),
-  // onProgress(0..1),
+  // options: endpoint, metadata {case|application|batch, document_type, filename, link, document}, retryDelays (ms),
+  // resultHeader (what onDone is given: Upload-Document by default, Upload-Batch for a stack), onProgress(0..1),
   // onDone(documentId), onError(message, {status, code, created}): status 0 when no answer came; created when the
   // server had accepted the upload (so a failure is the line's or the file's, not a missing endpoint).
   function send(file, options) {
@@ -36,7 +36,7 @@
       onProgress: function (sent, total) { if (options.onProgress) options.onProgress(total ? sent / total : 0); },
       onSuccess: function (payload) {
         var last = payload && payload.lastResponse;
-        if (options.onDone) options.onDone(last ? last.getHeader("Upload-Document") || "" : "");
+        if (options.onDone) options.onDone(last ? last.getHeader(options.resultHeader || "Upload-Document") || "" : "");
       },
       onError: function (error) {
         var detail = "", code = "", status = 0;

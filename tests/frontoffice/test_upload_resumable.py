@@ -93,3 +93,31 @@ def test_a_connection_cut_mid_upload_resumes_where_the_server_stopped(live_serve
     upload = ResumableUpload.objects.get(case=case)
     assert upload.finished_at is not None and upload.sha256 == hashlib.sha256(data).hexdigest()
     assert SourceFile.objects.get(case=case).sha256 == upload.sha256
+
+
+def test_a_scanned_stack_on_the_batch_page_resumes_after_a_cut_and_is_routed(live_server, world, page, tmp_path):
+    from frontoffice.models import ScanBatch
+    from tests.frontoffice.batches.stacks import content, cover, stack_pdf
+
+    case = make_case(world)
+    stack = tmp_path / "stack.pdf"
+    data = stack_pdf([cover(case)] + [content(f"page {n}") for n in range(1, 4)])
+    stack.write_bytes(data)
+    proxy = CuttingProxy(live_server.url)
+    try:
+        _sign_in_and_open(page, proxy.url, case)
+        page.goto(f"{proxy.url}/front/scan-batches/")
+        with proxy.lock:
+            proxy.cuts = [proxy.upstream_bytes + len(data) // 2]
+        page.set_input_files("#id_files", str(stack))
+        page.click("main button.primary")
+        page.wait_for_url("**/front/scan-batches/*/", timeout=60_000)
+        page.wait_for_selector("table.batch-pages", timeout=60_000)
+        assert len(proxy.cut_at) == 1
+    finally:
+        proxy.close()
+    page.screenshot(path=OUT / "batch-tus-routed.png", full_page=True)
+    batch = ScanBatch.objects.get()
+    upload = ResumableUpload.objects.get(kind="batch")
+    assert upload.result_id == batch.pk and upload.sha256 == hashlib.sha256(data).hexdigest()
+    assert case.documents.get().pages.count() == 3

@@ -228,3 +228,35 @@ def test_the_clerks_session_uploads_several_files_into_one_document(world, parts
     )
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_input"
     assert not ResumableUpload.objects.filter(finished_at=None).exists()
+
+
+def test_a_scanned_stack_goes_up_by_tus_into_a_batch_of_the_clerks_own_front_office(world, client, parts, settings):
+    from frontoffice.models import ScanBatch
+    from tests.factories import committed
+    from tests.frontoffice.batches.stacks import content, cover, stack_pdf
+
+    case = make_case(world)
+    data = stack_pdf([cover(case), content(), content()])
+    client.force_login(world.clerk_a)
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=world.clerk_a).key}"}
+
+    refused, _ = _tus_put(client, metadata(batch=str(world.fo_c.pk), filename="s.pdf"), data, **auth)
+    assert refused.status_code == 404 and not ScanBatch.objects.exists()
+
+    settings.SCAN_BATCH_MAX_BYTES = 10
+    too_big, _ = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="s.pdf"), data, **auth)
+    assert too_big.status_code == 413
+    settings.SCAN_BATCH_MAX_BYTES = 500 * 1024 * 1024
+
+    with committed():
+        created, last = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="stack.pdf"), data, **auth)
+    assert created.status_code == 201 and last.status_code == 204, last.content
+    batch = ScanBatch.objects.get()
+    assert int(last["Upload-Batch"]) == batch.pk and batch.front_office == world.fo_a and batch.name == "stack.pdf"
+    assert int(client.head(created["Location"], HTTP_TUS_RESUMABLE="1.0.0", **auth)["Upload-Batch"]) == batch.pk
+    assert case.documents.get().pages.count() == 2  # read and routed, as the batch page's upload of the file
+    assert not list(Path(parts).glob("*.part"))
+
+    _, disguised = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="x.pdf"), b"<html></html>", **auth)
+    assert disguised.status_code == 400, disguised.content
+    assert ScanBatch.objects.count() == 1 and not ResumableUpload.objects.filter(finished_at=None).exists()
