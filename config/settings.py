@@ -334,6 +334,8 @@ NOTIFY_EMAIL_SUBJECT = env("NOTIFY_EMAIL_SUBJECT", "Hromada Intake")
 NOTIFY_EMAIL_DOMAIN = env("NOTIFY_EMAIL_DOMAIN", "hromada.local")
 # A message whose provider stays down is tried this many times (backoff, then the sweeper) before it fails.
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
+# A message whose provider is down is retried by its task after NOTIFY_RETRY_SECONDS, doubling, at most 30 minutes.
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
 NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE["requeue-stale-messages"] = {"task": "notifications.requeue_stale_messages", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["poll-message-delivery"] = {"task": "notifications.poll_delivery", "schedule": 120.0}
