@@ -56,6 +56,8 @@ class Action(models.TextChoices):
     PRINT_NOTICE = "print_notice", _("Print the decision notice")
     # A timeline note, not a rule: the robot checked the case and passed it to people (eligibility app).
     ROBOT_REVIEW = "robot_review", _("Checked by the robot: a person decides")
+    # A timeline note: the applicant sent pages through the phone link of a request for information (public app).
+    PHONE_UPLOAD = "phone_upload", _("Pages sent by the applicant from a phone")
 
 
 # Documents may be added or changed only while the package is with the front office.

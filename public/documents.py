@@ -23,7 +23,9 @@ def document_add_from_link(*, target: LinkTarget, document_type: DocumentType | 
     with transaction.atomic():
         document = document_add(case=case, document_type=document_type, files=files, by=case.created_by)
         pages = document.pages.count()
-        lifecycle.record(case, "phone_upload", by=None, note="", data={"document": document.pk, "pages": pages})
+        lifecycle.record(
+            case, lifecycle.Action.PHONE_UPLOAD, by=None, note="", data={"document": document.pk, "pages": pages}
+        )
         inbox_post(
             case=case,
             kind=InboxMessage.Kind.NEEDS_INFO,
