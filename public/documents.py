@@ -14,15 +14,21 @@ from cases.services import inbox_post
 from public.links import LinkTarget
 
 
-def document_add_from_link(*, target: LinkTarget, document_type: DocumentType | None, files) -> Document:
-    """Store the person's files as one document of the link's case, then tell the front office.
+def document_add_from_link(
+    *, target: LinkTarget, document_type: DocumentType | None, files, document: Document | None = None
+) -> Document:
+    """Store the person's files as one document of the link's case (or add their pages to ``document``, one of
+    that case's: the phone page's second photo joins the first one's document), then tell the front office.
 
     The document is recorded as added by the clerk who opened the case (documents need a staff author); the
     timeline and the front office's inbox say it came from the applicant's phone."""
     case = target.case
     with transaction.atomic():
-        document = document_add(case=case, document_type=document_type, files=files, by=case.created_by)
-        pages = document.pages.count()
+        before = document.pages.count() if document is not None else 0
+        document = document_add(
+            case=case, document_type=document_type, files=files, by=case.created_by, document=document
+        )
+        pages = document.pages.count() - before
         lifecycle.record(
             case, lifecycle.Action.PHONE_UPLOAD, by=None, note="", data={"document": document.pk, "pages": pages}
         )

@@ -3,7 +3,7 @@
 Who: a staff user (``Authorization: Token …`` or the session with its CSRF header) uploading into a case they may
 edit, or the applicant holding a phone link (metadata ``link``). Metadata: ``case`` (id) or ``application``
 (receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end and,
-for staff, ``document`` (id of a document of that case: the file's pages join it). The PATCH that finishes an upload
+``document`` (id of a document of that case: the file's pages join it). The PATCH that finishes an upload
 answers ``Upload-Document: <id>`` (the document its pages are in). A scanned stack for the batches: metadata
 ``batch`` (the id of one of the clerk's front offices) and ``filename``; it finishes into a scan batch, exactly as the
 batch page's upload of that file, and answers ``Upload-Batch: <id>``.
@@ -116,7 +116,9 @@ def _finish_for(upload: ResumableUpload):
 
         def finish(up, f):
             target = upload_link_check(token=up.link, case_id=up.case_id)
-            return document_add_from_link(target=target, document_type=up.document_type, files=[f])
+            return document_add_from_link(
+                target=target, document_type=up.document_type, files=[f], document=up.append_to
+            )
 
         return finish
     return services.store_document_for_staff
@@ -165,7 +167,7 @@ def collection(request: HttpRequest) -> HttpResponse:
                 raise InvalidInput(_("Unknown document type."))
         append_to = None
         if meta.get("document"):
-            if link or not meta["document"].isdigit():
+            if not meta["document"].isdigit():
                 raise InvalidInput(_("Metadata document must be the id of a document of this case."))
             append_to = Document.objects.filter(pk=int(meta["document"]), case=case).first()
             if append_to is None:

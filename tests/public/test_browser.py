@@ -78,6 +78,9 @@ def test_a_person_follows_their_case_and_sends_two_photos_from_a_phone(live_serv
     phone.wait_for_selector("p.note[role=status]", timeout=30_000)
     phone.screenshot(path=str(OUT / "phone-upload.png"), full_page=True)
     assert SourceFile.objects.filter(case=case).count() == before + 2
+    sent = Page.objects.filter(source__original_name__in=["photo1.png", "photo2.png"], document__case=case)
+    assert sent.values("document").distinct().count() == 1  # the two photos are one document, in order
+    assert [p.source.original_name for p in sent.order_by("position")] == ["photo1.png", "photo2.png"]
     assert phone.console_errors == []
     # The clerk is told (the front office's inbox), sees the two pages in the case and resubmits from its page.
     clerk = phone.context.browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
