@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-tus-batch]");
-  if (!form || !window.hromadaTus || !window.tus || !window.tus.isSupported) return;
+  if (!form || !window.hromadaLoadTus) return;
   var status = document.createElement("p");
   status.setAttribute("aria-live", "polite");
   var bar = document.createElement("progress");
@@ -18,6 +18,12 @@
     var file = input.files[0];
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
+    window.hromadaLoadTus(form).then(function (ready) {
+      if (ready) { send(file, office, button); } else { fallback = true; form.submit(); }
+    });
+  });
+
+  function send(file, office, button) {
     status.className = "";
     status.textContent = file.name + " ";
     status.appendChild(bar);
@@ -40,5 +46,5 @@
         status.textContent = file.name + ": " + (detail || form.dataset.textFailed);
       }
     });
-  });
+  }
 })();

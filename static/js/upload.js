@@ -162,8 +162,10 @@
   }
 
   // --- Resumable: one file per tus upload, in order; the first one's document takes the others' pages. ---
+  // The tus client is fetched on the first upload (window.hromadaLoadTus, static/js/app.js); false: multipart.
   function tusReady(form) {
-    return !!(form.dataset.tusCase && form.dataset.tusEndpoint && window.hromadaTus && window.tus && window.tus.isSupported);
+    if (!form.dataset.tusCase || !form.dataset.tusEndpoint || !window.hromadaLoadTus) { return Promise.resolve(false); }
+    return window.hromadaLoadTus(form);
   }
 
   function sendTus(form, r, documentId) {
@@ -209,7 +211,14 @@
 
   // Send the rows together; if the server refuses the set, send each alone, so one bad file never sinks the rest.
   function attempt(form, rows) {
-    if (tusReady(form)) { return attemptTus(form, rows); }
+    inFlight += 1;  // fetching the tus client counts as uploading
+    return tusReady(form).then(function (ready) {
+      inFlight -= 1;
+      return ready ? attemptTus(form, rows) : attemptMultipart(form, rows);
+    });
+  }
+
+  function attemptMultipart(form, rows) {
     return send(form, rows).then(function (outcome) {
       if (outcome.ok) { uploaded(rows); return; }
       if (!outcome.refused) { notSent(form, rows); return; }

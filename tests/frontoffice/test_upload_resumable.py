@@ -121,3 +121,25 @@ def test_a_scanned_stack_on_the_batch_page_resumes_after_a_cut_and_is_routed(liv
     upload = ResumableUpload.objects.get(kind="batch")
     assert upload.result_id == batch.pk and upload.sha256 == hashlib.sha256(data).hexdigest()
     assert case.documents.get().pages.count() == 3
+
+
+def test_without_the_tus_client_or_endpoint_the_page_falls_back_to_multipart(live_server, world, page, tmp_path):
+    from playwright.sync_api import expect
+
+    case = make_case(world)
+    _sign_in_and_open(page, live_server.url, case)
+    page.route("**/js/vendor/tus*", lambda route: route.abort("internetdisconnected"))  # the client cannot load
+    first = tmp_path / "first.jpg"
+    _scan(first)
+    items = page.locator("form[data-upload]")
+    items.nth(0).locator("input[type=file][multiple]").set_input_files(first)
+    expect(page.locator("#package img")).to_have_count(1, timeout=60_000)
+    page.unroute("**/js/vendor/tus*")
+    # The client loads now, but the endpoint is not there (a proxy that drops PATCH and POST, an old server): 404.
+    page.route("**/api/v1/uploads/**", lambda route: route.fulfill(status=404, body="Not Found"))
+    second = tmp_path / "second.jpg"
+    _scan(second)
+    items.nth(1).locator("input[type=file][multiple]").set_input_files(second)
+    expect(page.locator("#package img")).to_have_count(2, timeout=60_000)
+    assert not ResumableUpload.objects.exists()
+    assert SourceFile.objects.filter(case=case).count() == 2
