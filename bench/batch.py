@@ -199,7 +199,7 @@ def main() -> None:
 
     patches = []
     if not args.process_pages:
-        patches.append(mock.patch("frontoffice.tasks.process_page.delay"))
+        patches.append(mock.patch("cases.tasks.process_page.delay"))
     if args.remote_storage:
         patches.append(mock.patch("frontoffice.batches.services.files.local_path", files.copy_to_scratch))
     for p in patches:

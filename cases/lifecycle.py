@@ -61,6 +61,8 @@ class Action(models.TextChoices):
     # notes that the person was told what to bring.
     RENEWAL_SUBMIT = "renewal_submit", _("Renewal sent to be checked (no application needed)")
     RENEWAL_TOLD = "renewal_told", _("Renewal: the person was told what to bring")
+    # A timeline note: the applicant sent pages through the phone link of a request for information (public app).
+    PHONE_UPLOAD = "phone_upload", _("Pages sent by the applicant from a phone")
 
 
 # Documents may be added or changed only while the package is with the front office.

@@ -107,7 +107,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     Signed-in users of a form marked ``csrf_rerender`` get that form back with what they typed; the login form
     keeps the user name; everything else gets a translated page with a way back. The API answers JSON."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "detail": str(_("CSRF check failed: reload and try again."))}, 403)
+        return JsonResponse(
+            {"code": "csrf_failed", "detail": str(_("CSRF check failed: reload and try again."))}, status=403
+        )
     try:
         match = resolve(request.path_info)
     except Resolver404:

@@ -335,6 +335,8 @@ NOTIFY_EMAIL_SUBJECT = env("NOTIFY_EMAIL_SUBJECT", "Hromada Intake")
 NOTIFY_EMAIL_DOMAIN = env("NOTIFY_EMAIL_DOMAIN", "hromada.local")
 # A message whose provider stays down is tried this many times (backoff, then the sweeper) before it fails.
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
+# A message whose provider is down is retried by its task after NOTIFY_RETRY_SECONDS, doubling, at most 30 minutes.
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
 NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE["requeue-stale-messages"] = {"task": "notifications.requeue_stale_messages", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["poll-message-delivery"] = {"task": "notifications.poll_delivery", "schedule": 120.0}
@@ -354,14 +356,11 @@ PUBLIC_DATA_ACCESS_SOURCES = env_list(
 )
 # The phone upload link of a request for information stays valid this many days.
 PUBLIC_UPLOAD_LINK_DAYS = env_int("PUBLIC_UPLOAD_LINK_DAYS", 30)
-# The clerk's upload service the phone link stores through (public/documents.py): the same inspection and storage.
-PUBLIC_DOCUMENT_ADD = env("PUBLIC_DOCUMENT_ADD", "frontoffice.services.document_add")
 
 # Resumable (tus) uploads: parts on the local disk of the web node (a shared volume when there are several),
 # unfinished ones swept with their parts after TUS_UPLOAD_EXPIRY_HOURS.
 TUS_PARTS_DIR = Path(env("TUS_PARTS_DIR", str(VAR_DIR / "tus-parts")))
 TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
-UPLOAD_DOCUMENT_ADD = env("UPLOAD_DOCUMENT_ADD", "frontoffice.services.document_add")
 CELERY_BEAT_SCHEDULE["sweep-expired-uploads"] = {"task": "uploads.sweep_expired", "schedule": 3600.0}
 
 # --- API ----------------------------------------------------------------------------------------------------------

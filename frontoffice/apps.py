@@ -8,6 +8,9 @@ class FrontofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.areas import Area, area_register
+        from frontoffice.batches import resumable
+
+        resumable.register()  # scanned stacks by tus (the uploads app stores what it is told to)
 
         area_register(
             Area(

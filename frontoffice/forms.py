@@ -156,3 +156,31 @@ class UploadForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ContactForm(forms.Form):
+    """How the person agreed to be told about their cases: input shape only; the number is checked (Ukrainian, able
+    to receive SMS) and consent recorded by ``notifications.services.contact_set``."""
+
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=30,
+        required=False,
+        help_text=_("A Ukrainian number, e.g. 067 123 45 67."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    channel = forms.ChoiceField(label=_("Send messages by"))
+    language = forms.ChoiceField(label=_("Language of the messages"))
+    consent = forms.BooleanField(
+        label=_("The person agrees to receive messages about their applications at this contact"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from notifications.models import Channel
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = Channel.choices
+        self.fields["language"].choices = [(code, name) for code, name in settings.LANGUAGES]

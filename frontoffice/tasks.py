@@ -1,14 +1,9 @@
-"""Thin, idempotent tasks: they take ids, load the row and call one service. A re-run is a no-op."""
+"""Thin, idempotent tasks: they take ids, load the row and call one service. A re-run is a no-op. (Deriving page
+images is the kernel's: ``cases.tasks.process_page``.)"""
 
 from celery import shared_task
 
 from frontoffice import services
-
-
-@shared_task(name="frontoffice.process_page", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
-def process_page(self, page_id: int) -> None:
-    # The delivery's id is the claim token: this message redelivered after its worker died may take the page back.
-    services.page_process(page_id=page_id, token=self.request.id or "")
 
 
 @shared_task(name="frontoffice.assemble_case_pdf", bind=True, acks_late=True, reject_on_worker_lost=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("applicants/new/", views.applicant_new, name="applicant-new"),
     path("applicants/<int:pk>/", views.applicant_detail, name="applicant-detail"),
     path("applicants/<int:pk>/edit/", views.applicant_edit, name="applicant-edit"),
+    path("applicants/<int:pk>/contact/", views.applicant_contact, name="applicant-contact"),
     path("services/checklist/", views.service_checklist, name="service-checklist"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),

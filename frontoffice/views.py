@@ -40,7 +40,17 @@ from cases.services import (
 from cases.services import applicant_update as services_kernel_update
 from cases.views import csrf_rerender
 from frontoffice import pdf, selectors, services
-from frontoffice.forms import ApplicantForm, CaseOpenForm, ReasonForm, RegisterForm, SearchForm, UploadForm
+from frontoffice.forms import (
+    ApplicantForm,
+    CaseOpenForm,
+    ContactForm,
+    ReasonForm,
+    RegisterForm,
+    SearchForm,
+    UploadForm,
+)
+from notifications import services as notification_services
+from notifications.models import Channel, Contact
 
 S = Case.Status
 POLL_SECONDS = 2
@@ -279,6 +289,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "duplicates": duplicates,
             "can_open": bool(offices),
             "can_edit": applicant_may_edit(applicant=applicant, user=request.user),
+            "contact": Contact.objects.select_related("consent_by").filter(applicant=applicant).first(),
             "csrf_failed": refused is not None,
             "service": selectors.service_with_checklist(pk=chosen),
             "nav": "applicants",
@@ -317,6 +328,62 @@ def applicant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "frontoffice/applicant_edit.html",
         {"form": form, "applicant": applicant, "nav": "applicants", "csrf_failed": refused is not None},
+    )
+
+
+@csrf_rerender
+@require_http_methods(["GET", "POST"])
+@front_office_required
+def applicant_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's phone or e-mail for messages and their consent (who recorded it, when), or their opt-out."""
+    applicant = selectors.applicant_for_clerk(user=request.user, pk=pk)
+    if not applicant_may_edit(applicant=applicant, user=request.user):
+        raise Http404
+    contact = Contact.objects.select_related("consent_by").filter(applicant=applicant).first()
+    current = {"phone": applicant.phone, "channel": Channel.SMS, "language": "uk", "consent": False}
+    if contact is not None:
+        current = {
+            "phone": contact.phone,
+            "email": contact.email,
+            "channel": contact.channel,
+            "language": contact.language,
+            "consent": contact.reachable,
+        }
+    refused = _refused_post(request)
+    form = ContactForm(initial=refused) if refused is not None else ContactForm(request.POST or None, initial=current)
+    if request.method == "POST" and refused is None:
+        if request.POST.get("action") == "opt_out":
+            notification_services.contact_opt_out(applicant=applicant)
+            messages.success(request, _("No more messages will be sent to this person."))
+            return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                notification_services.contact_set(
+                    applicant=applicant,
+                    by=request.user,
+                    phone=data["phone"],
+                    email=data["email"],
+                    channel=data["channel"],
+                    language=data["language"],
+                    consent=data["consent"],
+                )
+            except ValidationError as e:
+                _errors_to_form(form, e)
+            else:
+                messages.success(request, _("The contact for messages is saved."))
+                return redirect("frontoffice:applicant-detail", pk=applicant.pk)
+    return render(
+        request,
+        "frontoffice/applicant_contact.html",
+        {
+            "form": form,
+            "applicant": applicant,
+            "contact": contact,
+            "nav": "applicants",
+            "csrf_failed": refused is not None,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -2,6 +2,7 @@
 sweeper catches whatever a lost nudge or an exhausted retry left queued."""
 
 from celery import shared_task
+from django.conf import settings
 
 from notifications import services
 
@@ -11,7 +12,7 @@ def send_message(self, message_id: int) -> None:
     outcome = services.message_send(message_id=message_id)
     # In-process (the embedded default) a retry would run at once, in the request; the sweeper retries instead.
     if outcome == "retry" and not self.request.is_eager and self.request.retries < self.max_retries:
-        raise self.retry(countdown=min(30 * 2**self.request.retries, 1800))
+        raise self.retry(countdown=min(settings.NOTIFY_RETRY_SECONDS * 2**self.request.retries, 1800))
 
 
 @shared_task(name="notifications.requeue_stale_messages", ignore_result=True)

@@ -20,18 +20,20 @@ import fcntl
 import hashlib
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from cases import clock
+from cases.documents import document_add
 from cases.exceptions import DomainError, FileRejected, InvalidInput
-from cases.models import Case, DocumentType
+from cases.models import Case, Document, DocumentType, FrontOffice
 from uploads.models import ResumableUpload
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,24 @@ class UploadGone(DomainError):
     status = 404
 
 
+@dataclass(frozen=True)
+class Kind:
+    """Another kind of upload than a case's document, registered by the app that stores it (the batches: a scanned
+    stack for a front office). ``finish(upload, file) -> id`` stores the complete file in its own transaction (a
+    refusal raises a ``DomainError``); ``max_bytes()`` is its size limit; ``header`` names the result in the answer."""
+
+    finish: Callable[[ResumableUpload, File], int]
+    max_bytes: Callable[[], int]
+    header: str
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(name: str, kind: Kind) -> None:
+    KINDS[name] = kind
+
+
 def part_path(upload: ResumableUpload) -> Path:
     root = Path(settings.TUS_PARTS_DIR)
     root.mkdir(parents=True, exist_ok=True)
@@ -61,20 +81,22 @@ def part_path(upload: ResumableUpload) -> Path:
 
 def upload_create(
     *,
-    case: Case,
+    case: Case | None,
     length: int,
     filename: str,
     document_type: DocumentType | None,
     user=None,
     link: str = "",
     sha256: str = "",
+    append_to: Document | None = None,
+    kind: str = "",
+    front_office: FrontOffice | None = None,
 ) -> ResumableUpload:
     if length <= 0:
         raise InvalidInput(_("Upload-Length must be a positive number of bytes."))
-    if length > settings.UPLOAD_MAX_BYTES:
-        raise UploadTooLarge(
-            _("The file is larger than the limit (%(mb)d MB).") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        )
+    limit = KINDS[kind].max_bytes() if kind else settings.UPLOAD_MAX_BYTES
+    if length > limit:
+        raise UploadTooLarge(_("The file is larger than the limit (%(mb)d MB).") % {"mb": limit // (1024 * 1024)})
     sha256 = (sha256 or "").strip().lower()
     if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
         raise InvalidInput(_("The sha256 metadata must be 64 hexadecimal digits."))
@@ -87,6 +109,9 @@ def upload_create(
         filename=filename[:255],
         length=length,
         sha256=sha256,
+        append_to=append_to,
+        kind=kind,
+        front_office=front_office,
         created_at=now,
         expires_at=now + timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS),
     )
@@ -162,11 +187,12 @@ def upload_finish(*, upload: ResumableUpload, finish) -> None:
         if upload.sha256 and digest != upload.sha256:
             raise FileRejected(_("The file arrived damaged: its SHA-256 does not match. Upload it again."))
         with open(path, "rb") as f:
-            document = finish(upload, File(f, name=upload.filename or "upload"))
+            made = finish(upload, File(f, name=upload.filename or "upload"))
     except BaseException:
         upload_delete(upload=upload)
         raise
-    ResumableUpload.objects.filter(pk=upload.pk).update(finished_at=clock.now(), document=document, sha256=digest)
+    made_by_kind = {"result_id": made} if upload.kind else {"document": made}
+    ResumableUpload.objects.filter(pk=upload.pk).update(finished_at=clock.now(), sha256=digest, **made_by_kind)
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
 
@@ -195,8 +221,8 @@ def uploads_sweep_expired(*, limit: int = 1000) -> int:
 
 
 def store_document_for_staff(upload: ResumableUpload, f: File):
-    """The clerk's upload: the same ``document_add`` as the multipart endpoint (``settings.UPLOAD_DOCUMENT_ADD``,
-    today ``frontoffice.services.document_add``; point it at the kernel's once it moves there)."""
-    document_add = import_string(settings.UPLOAD_DOCUMENT_ADD)
+    """The clerk's upload: the kernel's ``document_add``, exactly as the multipart endpoint calls it."""
     with transaction.atomic():
-        return document_add(case=upload.case, document_type=upload.document_type, files=[f], by=upload.user)
+        return document_add(
+            case=upload.case, document_type=upload.document_type, files=[f], by=upload.user, document=upload.append_to
+        )

@@ -2,7 +2,11 @@
 
 Who: a staff user (``Authorization: Token …`` or the session with its CSRF header) uploading into a case they may
 edit, or the applicant holding a phone link (metadata ``link``). Metadata: ``case`` (id) or ``application``
-(receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end.
+(receipt number), ``document_type`` (code, or id), ``filename``; optional ``sha256`` (hex) checked at the end and,
+``document`` (id of a document of that case: the file's pages join it). The PATCH that finishes an upload
+answers ``Upload-Document: <id>`` (the document its pages are in). A scanned stack for the batches: metadata
+``batch`` (the id of one of the clerk's front offices) and ``filename``; it finishes into a scan batch, exactly as the
+batch page's upload of that file, and answers ``Upload-Batch: <id>``.
 """
 
 import base64
@@ -18,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
+from cases.access import access_for
 from cases.exceptions import DomainError, InvalidInput, LinkInvalid, NotPermitted
 from cases.lifecycle import documents_editable
-from cases.models import DocumentType
+from cases.models import Document, DocumentType, FrontOffice
 from cases.selectors import case_list
 from public.documents import document_add_from_link
 from public.links import upload_link_check
@@ -95,12 +100,25 @@ def _expires(upload: ResumableUpload) -> dict:
     return {"Upload-Expires": http_date(upload.expires_at.timestamp())}
 
 
+def _made(upload: ResumableUpload) -> dict:
+    """What a finished upload became: ``Upload-Document: <id>``, or its kind's header (``Upload-Batch: <id>``)."""
+    if upload.kind and upload.result_id:
+        return {services.KINDS[upload.kind].header: upload.result_id}
+    if upload.document_id:
+        return {"Upload-Document": upload.document_id}
+    return {}
+
+
 def _finish_for(upload: ResumableUpload):
+    if upload.kind:
+        return services.KINDS[upload.kind].finish
     if upload.link:
 
         def finish(up, f):
             target = upload_link_check(token=up.link, case_id=up.case_id)
-            return document_add_from_link(target=target, document_type=up.document_type, files=[f])
+            return document_add_from_link(
+                target=target, document_type=up.document_type, files=[f], document=up.append_to
+            )
 
         return finish
     return services.store_document_for_staff
@@ -130,6 +148,8 @@ def collection(request: HttpRequest) -> HttpResponse:
             user = _user(request)
             if user is None:
                 return _bad(_("Sign in, or use the link from your message."), 401, "not_authenticated")
+            if "batch" in meta:
+                return _create_for_kind(user, "batch", meta, length)
             if meta.get("case", "").isdigit():
                 case = get_object_or_404(case_list(user=user), pk=int(meta["case"]))
             elif meta.get("application"):
@@ -145,8 +165,16 @@ def collection(request: HttpRequest) -> HttpResponse:
             document_type = DocumentType.objects.filter(**lookup).first()
             if document_type is None:
                 raise InvalidInput(_("Unknown document type."))
+        append_to = None
+        if meta.get("document"):
+            if not meta["document"].isdigit():
+                raise InvalidInput(_("Metadata document must be the id of a document of this case."))
+            append_to = Document.objects.filter(pk=int(meta["document"]), case=case).first()
+            if append_to is None:
+                raise InvalidInput(_("Metadata document must be the id of a document of this case."))
         upload = services.upload_create(
             case=case,
+            append_to=append_to,
             length=length,
             filename=meta.get("filename", ""),
             document_type=document_type,
@@ -164,6 +192,26 @@ def collection(request: HttpRequest) -> HttpResponse:
         if isinstance(e, Http404):
             return _bad(_("Not found."), 404, "not_found")
         raise
+    return _response(201, {"Location": f"/api/v1/uploads/{upload.guid}/", **_expires(upload)})
+
+
+def _create_for_kind(user, kind: str, meta: dict, length: int) -> HttpResponse:
+    """A scanned stack for a front office's batch (metadata ``batch``: the front office's id, of the user's own)."""
+    if kind not in services.KINDS:
+        raise InvalidInput(_("This server does not take batch uploads."))
+    value = meta[kind]
+    if not value.isdigit() or int(value) not in access_for(user).clerk_front_office_ids:
+        return _bad(_("Not found."), 404, "not_found")
+    upload = services.upload_create(
+        case=None,
+        kind=kind,
+        front_office=FrontOffice.objects.get(pk=int(value)),
+        length=length,
+        filename=meta.get("filename", ""),
+        document_type=None,
+        user=user,
+        sha256=meta.get("sha256", ""),
+    )
     return _response(201, {"Location": f"/api/v1/uploads/{upload.guid}/", **_expires(upload)})
 
 
@@ -186,7 +234,9 @@ def member(request: HttpRequest, guid) -> HttpResponse:
     try:
         if request.method == "HEAD":
             upload = services.upload_live(upload)
-            return _response(200, {"Upload-Offset": upload.offset, "Upload-Length": upload.length, **_expires(upload)})
+            headers = {"Upload-Offset": upload.offset, "Upload-Length": upload.length, **_expires(upload)}
+            headers.update(_made(upload))  # finished: a client whose last response was lost learns the result here
+            return _response(200, headers)
         if request.method == "DELETE":
             if upload.finished_at is not None:
                 return _bad(_("A finished upload is a document now; remove it from the case instead."), 409, "finished")
@@ -205,7 +255,10 @@ def member(request: HttpRequest, guid) -> HttpResponse:
             new_offset = services.upload_append(
                 upload=upload, offset=offset, stream=request, content_length=content_length, finish=_finish_for(upload)
             )
-            return _response(204, {"Upload-Offset": new_offset, **_expires(upload)})
+            headers = {"Upload-Offset": new_offset, **_expires(upload)}
+            if new_offset == upload.length:
+                headers.update(_made(ResumableUpload.objects.get(pk=upload.pk)))
+            return _response(204, headers)
     except LinkInvalid as e:
         return _response(403, body={"code": e.code, "detail": str(e.message), "reason": e.extra.get("reason", "")})
     except DomainError as e:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageStat, TiffImagePlugin
 
 from cases.exceptions import FileRejected
+from cases.processing.formats import PDF
+from cases.processing.inspection import refuse_hidden_content, sha256_of, size_of, sniff
 from frontoffice.batches import codes
-from frontoffice.processing.formats import PDF
-from frontoffice.processing.inspection import refuse_hidden_content, sha256_of, size_of, sniff
 
 CHUNK = 1024 * 1024
 A4_LONG_INCHES = 11.7

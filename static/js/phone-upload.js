@@ -12,24 +12,32 @@
     if (!input.files.length) return;
     event.preventDefault();
     var type = form.querySelector("select[name=document_type]");
-    var left = input.files.length;
     var failed = false;
-    Array.prototype.forEach.call(input.files, function (file) {
+    var documentId = "";  // the first photo makes the document; the next ones join it, one after another
+    var rows = Array.prototype.map.call(input.files, function (file) {
       var li = document.createElement("li");
       var bar = document.createElement("progress");
       bar.max = 100;
       li.textContent = file.name + " ";
       li.appendChild(bar);
       status.appendChild(li);
-      window.hromadaTus.send(file, {
-        endpoint: form.dataset.tusEndpoint,
-        metadata: { "case": form.dataset.tusCase, link: form.dataset.tusLink, document_type: type ? type.value : "" },
-        onProgress: function (share) { bar.value = Math.round(100 * share); },
-        onDone: function () { bar.value = 100; li.className = "ok"; if (--left === 0 && !failed) done(); },
-        onError: function (detail) { failed = true; li.className = "error"; li.appendChild(document.createTextNode(" " + (detail || form.dataset.textFailed))); }
-      });
+      return { file: file, li: li, bar: bar };
     });
     input.value = "";
+    rows.reduce(function (chain, r) {
+      return chain.then(function () {
+        return new Promise(function (next) {
+          var started = window.hromadaTus.send(r.file, {
+            endpoint: form.dataset.tusEndpoint,
+            metadata: { "case": form.dataset.tusCase, link: form.dataset.tusLink, document_type: type ? type.value : "", document: documentId },
+            onProgress: function (share) { r.bar.value = Math.round(100 * share); },
+            onDone: function (made) { r.bar.value = 100; r.li.className = "ok"; documentId = documentId || made; next(); },
+            onError: function (detail) { failed = true; r.li.className = "error"; r.li.appendChild(document.createTextNode(" " + (detail || form.dataset.textFailed))); next(); }
+          });
+          if (!started) { failed = true; next(); }
+        });
+      });
+    }, Promise.resolve()).then(function () { if (!failed) done(); });
   });
   function done() {
     var note = document.createElement("p");

@@ -2,6 +2,9 @@
 // a failed send says so (not "refused") with a Retry button, one refused file never sinks the good ones, leaving
 // mid-upload asks first, a notice says when the server cannot be reached, and photos larger than an A4 page at
 // 300 dpi are reduced in the browser before they are sent (sensible pages go as they are).
+// Files go up resumably (tus, static/js/tus-upload.js) where the form names its case (data-tus-case) and the browser
+// can: a dropped line resumes from the last byte the server has, the first file makes the document and the next
+// ones join it. Where tus is missing or its endpoint does not answer, the plain multipart POST below is used.
 // Without this script every form still works: files go up with a plain POST and the page reloads.
 (function () {
   "use strict";
@@ -158,8 +161,64 @@
     r.tools.appendChild(dismiss);
   }
 
+  // --- Resumable: one file per tus upload, in order; the first one's document takes the others' pages. ---
+  // The tus client is fetched on the first upload (window.hromadaLoadTus, static/js/app.js); false: multipart.
+  function tusReady(form) {
+    if (!form.dataset.tusCase || !form.dataset.tusEndpoint || !window.hromadaLoadTus) { return Promise.resolve(false); }
+    return window.hromadaLoadTus(form);
+  }
+
+  function sendTus(form, r, documentId) {
+    var type = form.querySelector("[name=document_type]");
+    setState(r, "", t("uploading", "…"));
+    r.bar.value = 0;
+    return new Promise(function (resolve) {
+      inFlight += 1;
+      function done(outcome) { inFlight -= 1; resolve(outcome); }
+      var started = window.hromadaTus.send(r.file, {
+        endpoint: form.dataset.tusEndpoint,
+        metadata: { "case": form.dataset.tusCase, document_type: type ? type.value : "", document: documentId || "" },
+        // Short drops resume on their own; a longer outage says "not sent" and Retry resumes from the server's offset.
+        retryDelays: [0, 1000, 3000, 5000],
+        onProgress: function (share) { r.bar.value = Math.round(100 * share); },
+        onDone: function (document) { done({ ok: true, document: document }); },
+        onError: function (detail, info) {
+          // Our endpoint answers refusals with a code; no upload made and no code means tus is not there.
+          if (!info.created && !info.code) { done({ ok: false, fallback: true }); return; }
+          var refusal = info.status >= 400 && info.status < 500 && info.status !== 408 && info.status !== 429;
+          done({ ok: false, refused: refusal, detail: detail });
+        }
+      });
+      if (!started) { done({ ok: false, fallback: true }); }
+    });
+  }
+
+  function attemptTus(form, rows) {
+    var documentId = "";
+    return rows.reduce(function (chain, r) {
+      return chain.then(function () {
+        return sendTus(form, r, documentId).then(function (outcome) {
+          if (outcome.ok) { documentId = documentId || outcome.document; uploaded([r]); return; }
+          if (outcome.refused) { refused(r, outcome.detail); refreshPackage(); return; }
+          if (!outcome.fallback) { notSent(form, [r]); return; }
+          return send(form, [r]).then(function (single) {
+            if (single.ok) { uploaded([r]); } else if (single.refused) { refused(r, single.detail); } else { notSent(form, [r]); }
+          });
+        });
+      });
+    }, Promise.resolve());
+  }
+
   // Send the rows together; if the server refuses the set, send each alone, so one bad file never sinks the rest.
   function attempt(form, rows) {
+    inFlight += 1;  // fetching the tus client counts as uploading
+    return tusReady(form).then(function (ready) {
+      inFlight -= 1;
+      return ready ? attemptTus(form, rows) : attemptMultipart(form, rows);
+    });
+  }
+
+  function attemptMultipart(form, rows) {
     return send(form, rows).then(function (outcome) {
       if (outcome.ok) { uploaded(rows); return; }
       if (!outcome.refused) { notSent(form, rows); return; }
@@ -254,44 +313,4 @@
     b.addEventListener("click", function () { window.print(); });
   });
   window.hromadaUpload = { reduced: reduced };  // for the browser tests
-})();
-
-// --- Resumable uploads (issue 14; kept apart from the multipart code above) ---------------------------------------
-// A single file larger than 1 MB, on a form that names its case (data-tus-case) and with tus-js-client loaded,
-// goes up with tus: a dropped line resumes from the server's offset instead of starting again. Everything else
-// keeps the multipart path above. The finished upload is one document of the case, exactly as a multipart one.
-(function () {
-  "use strict";
-  if (!window.hromadaTus || !window.tus || !window.tus.isSupported) return;
-  document.querySelectorAll("form[data-upload][data-tus-case]").forEach(function (form) {
-    form.querySelectorAll("input[type=file]").forEach(function (input) {
-      input.addEventListener("change", function (event) {
-        if (input.files.length !== 1 || input.files[0].size <= 1024 * 1024) return;
-        event.stopImmediatePropagation();
-        var file = input.files[0];
-        var type = form.querySelector("[name=document_type]");
-        var list = form.querySelector("[data-progress]");
-        var li = document.createElement("li");
-        var bar = document.createElement("progress");
-        bar.max = 100;
-        li.textContent = file.name + " ";
-        li.appendChild(bar);
-        if (list) list.appendChild(li);
-        window.hromadaTus.send(file, {
-          endpoint: "/api/v1/uploads/",
-          metadata: { "case": form.dataset.tusCase, document_type: type ? type.value : "" },
-          onProgress: function (share) { bar.value = Math.round(100 * share); },
-          onDone: function () {
-            li.className = "ok";
-            document.body.dispatchEvent(new CustomEvent("package-changed", { bubbles: true }));
-          },
-          onError: function (detail) {
-            li.className = "bad";
-            li.appendChild(document.createTextNode(" " + (detail || form.dataset.textFailed || "")));
-          }
-        });
-        input.value = "";
-      }, true);
-    });
-  });
 })();

@@ -11,11 +11,11 @@ from PIL import Image
 
 from cases.exceptions import FileRejected
 from cases.models import Document, Page, SourceFile
+from cases.processing.derive import process
+from cases.processing.formats import PAGE_LONG, PAGE_SHORT
+from cases.processing.inspection import inspect, sniff
+from cases.processing.orientation import text_orientation
 from frontoffice import services as front
-from frontoffice.processing.derive import process
-from frontoffice.processing.formats import PAGE_LONG, PAGE_SHORT
-from frontoffice.processing.inspection import inspect, sniff
-from frontoffice.processing.orientation import text_orientation
 from tests import corpus
 from tests.conftest import stored_files
 from tests.factories import committed, image_bytes, make_case

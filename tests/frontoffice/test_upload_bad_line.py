@@ -4,6 +4,7 @@ notice, and a photo larger than an A4 page at 300 dpi is reduced in the browser 
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tests.factories import image_bytes, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "frontoffice"
+TUS = re.compile(r".*/api/v1/uploads/.*")  # the resumable path the page tries first
 
 
 @pytest.fixture
@@ -49,14 +51,16 @@ def test_a_failed_send_is_not_called_refused_and_can_be_retried(live_server, wor
     scan.write_bytes(image_bytes("PNG", size=(300, 420)))
     upload_url = f"**/front/cases/{case.pk}/documents/"
     page.route(upload_url, lambda route: route.abort("internetdisconnected"))
+    page.route(TUS, lambda route: route.abort("internetdisconnected"))
     item = page.locator("form[data-upload]").first
     item.locator("input[type=file][multiple]").set_input_files(scan)
     failed = item.locator(".fo-progress li.bad")
-    expect(failed).to_contain_text("не надіслано")
+    expect(failed).to_contain_text("не надіслано", timeout=30_000)  # after the resumable client's own retries
     expect(failed).not_to_contain_text("не прийнято")
     assert page.evaluate("window.onbeforeunload === null")  # nothing in flight any more
     page.screenshot(path=OUT / "upload-not-sent.png")
     page.unroute(upload_url)
+    page.unroute(TUS)
     failed.get_by_role("button", name="Повторити").click()
     expect(item.locator(".fo-progress li.ok")).to_have_count(1)
     expect(page.locator("#package img")).to_have_count(1, timeout=30_000)
@@ -85,6 +89,7 @@ def test_leaving_mid_upload_asks_first(live_server, world, page, tmp_path):
     scan = tmp_path / "scan.png"
     scan.write_bytes(image_bytes("PNG", size=(300, 420)))
     page.route(f"**/front/cases/{case.pk}/documents/", lambda route: None)  # the request hangs, as on a bad line
+    page.route(TUS, lambda route: None)
     page.locator("form[data-upload]").first.locator("input[type=file][multiple]").set_input_files(scan)
     page.wait_for_selector(".fo-progress li")
     asked = []

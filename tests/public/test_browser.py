@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from backoffice import services as back
-from cases.models import Case, SourceFile
+from cases.models import Case, Page, SourceFile
 from cases.services import access_log_record
-from frontoffice import services as front
 from notifications import services as notify
 from notifications.models import Message
 from tests.browser import CHROMIUM_ARGS
@@ -45,6 +44,7 @@ def test_a_person_follows_their_case_and_sends_two_photos_from_a_phone(live_serv
     access_log_record(user=world.specialist, case=case, what="page", object_id=1)
 
     phone.goto(f"{live_server.url}/status/")
+    phone.screenshot(path=str(OUT / "status-start.png"), full_page=True)
     phone.fill("#id_receipt", case.number)
     phone.fill("#id_phone", "067 123 45 67")
     phone.click("button[type=submit]:not([name=language])")
@@ -52,7 +52,9 @@ def test_a_person_follows_their_case_and_sends_two_photos_from_a_phone(live_serv
     outbox = phone.context.new_page()
     outbox.goto(f"{live_server.url}/_outbox/")
     assert code in outbox.content()
+    outbox.screenshot(path=str(OUT / "outbox.png"), full_page=True)
     outbox.close()
+    phone.screenshot(path=str(OUT / "status-code.png"), full_page=True)
     phone.fill("#id_code", code)
     phone.click("button[type=submit]:not([name=language])")
     phone.wait_for_url("**/status/cases/")
@@ -71,11 +73,30 @@ def test_a_person_follows_their_case_and_sends_two_photos_from_a_phone(live_serv
         photos.append(str(path))
     before = SourceFile.objects.filter(case=case).count()
     phone.set_input_files("#id_files", photos)
+    phone.screenshot(path=str(OUT / "phone-upload-chosen.png"), full_page=True)
     phone.click("form[data-tus-link] button[type=submit]")
     phone.wait_for_selector("p.note[role=status]", timeout=30_000)
     phone.screenshot(path=str(OUT / "phone-upload.png"), full_page=True)
     assert SourceFile.objects.filter(case=case).count() == before + 2
+    sent = Page.objects.filter(source__original_name__in=["photo1.png", "photo2.png"], document__case=case)
+    assert sent.values("document").distinct().count() == 1  # the two photos are one document, in order
+    assert [p.source.original_name for p in sent.order_by("position")] == ["photo1.png", "photo2.png"]
     assert phone.console_errors == []
-    front.case_resubmit(case=case, by=world.clerk_a)
+    # The clerk is told (the front office's inbox), sees the two pages in the case and resubmits from its page.
+    clerk = phone.context.browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    clerk.goto(f"{live_server.url}/accounts/login/")
+    clerk.fill("#id_username", "clerk_a")
+    clerk.fill("#id_password", "test-password-123")
+    clerk.click("main button.primary")
+    clerk.wait_for_url("**/front/")
+    clerk.goto(f"{live_server.url}/front/cases/{case.pk}/")
+    assert clerk.locator("#package img").count() == Page.objects.filter(document__case=case).count()
+    assert "Заявник надіслав сторінки з телефона" in clerk.inner_text(".timeline")  # the timeline in words
+    assert "phone_upload" not in clerk.inner_text("body")
+    clerk.screenshot(path=str(OUT / "clerk-case-after-phone.png"), full_page=True)
+    clerk.click(f"form[action$='/front/cases/{case.pk}/resubmit/'] button[type=submit]")
+    clerk.wait_for_selector(".messages .success")
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUBMITTED
     phone.goto(live_server.url + link.group(1))
     assert "closed" in phone.inner_text("main") or phone.locator(".error").count() == 1

@@ -160,6 +160,12 @@ MATRIX: dict[str, tuple] = {
         None,
         "in 200 404 404 404 404 404 404 404 404",
     ),
+    "frontoffice:applicant-contact": (
+        "GET",
+        lambda o: {"pk": o.draft.applicant_id},
+        None,
+        "in 200 404 404 404 404 404 404 404 404",
+    ),
     "frontoffice:inbox-read-all": ("POST", None, None, "in 302 302 302 404 404 404 404 404 404"),
     "frontoffice:case-decision-notice": ("GET", _case("decided"), None, "in 200 404 200 404 404 404 404 404 404"),
     "frontoffice:case-cover-sheet": ("GET", _case("draft"), None, "in 200 404 200 404 404 404 404 404 404"),

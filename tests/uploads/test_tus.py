@@ -176,3 +176,87 @@ def test_the_applicants_link_uploads_by_tus_into_its_own_case_only(world, live_s
     front.case_resubmit(case=case, by=world.clerk_a)
     late = upload(live_server.url, _photo(seed=7), meta=metadata(case=str(case.pk), link=link), headers={})
     assert late.status == 403 and json.loads(late.body)["reason"] == "used"
+
+
+def _tus_put(client, meta: str, data: bytes, **headers):
+    """Create and send an upload in one PATCH with the Django test client; returns (creation, last) responses."""
+    tus = {"HTTP_TUS_RESUMABLE": "1.0.0", **headers}
+    created = client.post("/api/v1/uploads/", HTTP_UPLOAD_LENGTH=str(len(data)), HTTP_UPLOAD_METADATA=meta, **tus)
+    if created.status_code != 201:
+        return created, None
+    last = client.generic(
+        "PATCH",
+        created["Location"],
+        data,
+        content_type="application/offset+octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+        **tus,
+    )
+    return created, last
+
+
+def test_the_clerks_session_uploads_several_files_into_one_document(world, parts):
+    """The case page's path: the session with its CSRF header; the first file makes the document (the finishing
+    PATCH names it in Upload-Document), the next ones join it with metadata ``document``."""
+    from django.test import Client
+
+    case = make_case(world)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.clerk_a)
+    client.get(f"/front/cases/{case.pk}/")
+    csrf = client.cookies["csrftoken"].value
+
+    refused, _ = _tus_put(client, _meta(case, "p1.jpg"), _photo(seed=11))  # no CSRF header: not the clerk's page
+    assert refused.status_code == 401 and not SourceFile.objects.filter(case=case).exists()
+
+    first, last = _tus_put(client, _meta(case, "p1.jpg"), _photo(seed=11), HTTP_X_CSRFTOKEN=csrf)
+    assert first.status_code == 201 and last.status_code == 204, last.content
+    document_id = int(last["Upload-Document"])
+    _, second = _tus_put(
+        client, _meta(case, "p2.jpg", document=str(document_id)), _photo(seed=12), HTTP_X_CSRFTOKEN=csrf
+    )
+    assert second.status_code == 204 and int(second["Upload-Document"]) == document_id
+    document = case.documents.get()
+    assert document.pk == document_id
+    assert [p.source.original_name for p in document.pages.order_by("position")] == ["p1.jpg", "p2.jpg"]
+    assert list(document.pages.order_by("position").values_list("position", flat=True)) == [1, 2]
+
+    other = make_case(world)
+    foreign_doc = other.documents.create(document_type=None, position=1, created_by=world.clerk_a)
+    wrong, _ = _tus_put(
+        client, _meta(case, "p3.jpg", document=str(foreign_doc.pk)), _photo(seed=13), HTTP_X_CSRFTOKEN=csrf
+    )
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_input"
+    assert not ResumableUpload.objects.filter(finished_at=None).exists()
+
+
+def test_a_scanned_stack_goes_up_by_tus_into_a_batch_of_the_clerks_own_front_office(world, client, parts, settings):
+    from frontoffice.models import ScanBatch
+    from tests.factories import committed
+    from tests.frontoffice.batches.stacks import content, cover, stack_pdf
+
+    case = make_case(world)
+    data = stack_pdf([cover(case), content(), content()])
+    client.force_login(world.clerk_a)
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=world.clerk_a).key}"}
+
+    refused, _ = _tus_put(client, metadata(batch=str(world.fo_c.pk), filename="s.pdf"), data, **auth)
+    assert refused.status_code == 404 and not ScanBatch.objects.exists()
+
+    settings.SCAN_BATCH_MAX_BYTES = 10
+    too_big, _ = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="s.pdf"), data, **auth)
+    assert too_big.status_code == 413
+    settings.SCAN_BATCH_MAX_BYTES = 500 * 1024 * 1024
+
+    with committed():
+        created, last = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="stack.pdf"), data, **auth)
+    assert created.status_code == 201 and last.status_code == 204, last.content
+    batch = ScanBatch.objects.get()
+    assert int(last["Upload-Batch"]) == batch.pk and batch.front_office == world.fo_a and batch.name == "stack.pdf"
+    assert int(client.head(created["Location"], HTTP_TUS_RESUMABLE="1.0.0", **auth)["Upload-Batch"]) == batch.pk
+    assert case.documents.get().pages.count() == 2  # read and routed, as the batch page's upload of the file
+    assert not list(Path(parts).glob("*.part"))
+
+    _, disguised = _tus_put(client, metadata(batch=str(world.fo_a.pk), filename="x.pdf"), b"<html></html>", **auth)
+    assert disguised.status_code == 400, disguised.content
+    assert ScanBatch.objects.count() == 1 and not ResumableUpload.objects.filter(finished_at=None).exists()

@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from cases.exceptions import FileRejected
 from cases.models import FrontOffice
+from cases.processing.formats import EXTENSIONS
+from cases.processing.inspection import check_file_name
 from cases.queue import enqueue_on_commit
 from cases.statemachine import Attempt, Change
 from frontoffice.batches import reading
 from frontoffice.batches.services.machine import BATCHES
 from frontoffice.batches.services.roles import require_clerk_of, require_clerk_of_batch
 from frontoffice.models import ScanBatch, ScanBatchFile, ScanBatchPage
-from frontoffice.processing.formats import EXTENSIONS
-from frontoffice.processing.inspection import check_file_name
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,6 @@ Pure functions over file objects and Pillow images; no database. By responsibili
 - ``derive``: the normalised page image and thumbnail (``process``), run in the background task;
 - ``orientation``: which way up a scanned page's text is.
 
-Callers import the module that owns a name. The five names below are also importable from here, for
-``frontoffice.services`` only (it uses ``processing.inspect`` etc. and is being rewritten at the same time); new code
-imports the owning module.
+They sit in the kernel because every way a file enters a case (the clerk's upload, a scanned batch, the applicant's
+phone link, a tus upload) goes through ``cases.documents``, which uses them. Callers import the module that owns a name.
 """
-
-from frontoffice.processing.derive import process
-from frontoffice.processing.formats import EXTENSIONS
-from frontoffice.processing.inspection import Ready, check_file_name, inspect
-
-__all__ = ["EXTENSIONS", "Ready", "check_file_name", "inspect", "process"]

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from cases.exceptions import FileRejected
-from frontoffice.processing.derive import looks_grey, thumbnail_jpeg
-from frontoffice.processing.formats import EXIF_ORIENTATION, PASSTHROUGH_MAX_BYTES_PER_PIXEL, PDF, fit
+from cases.processing.derive import looks_grey, thumbnail_jpeg
+from cases.processing.formats import EXIF_ORIENTATION, PASSTHROUGH_MAX_BYTES_PER_PIXEL, PDF, fit
 
 CHUNK = 1024 * 1024
 

@@ -7,7 +7,7 @@ import pypdfium2 as pdfium
 from django.conf import settings
 from PIL import Image, ImageOps
 
-from frontoffice.processing.formats import DRAFT_MIN_SHARE, PAGE_LONG, PAGE_SHORT, PDF, PDF_RENDER_DPI, fit
+from cases.processing.formats import DRAFT_MIN_SHARE, PAGE_LONG, PAGE_SHORT, PDF, PDF_RENDER_DPI, fit
 
 
 def render_page(f: IO[bytes], content_type: str, index: int) -> Image.Image:

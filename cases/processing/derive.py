@@ -10,7 +10,7 @@ from typing import IO
 from django.conf import settings
 from PIL import Image, ImageChops, ImageOps
 
-from frontoffice.processing.formats import (
+from cases.processing.formats import (
     EXIF_ORIENTATION,
     GREY_SPREAD,
     PAGE_QUALITY_COLOUR,
@@ -21,8 +21,8 @@ from frontoffice.processing.formats import (
     THUMB_BOX,
     fit,
 )
-from frontoffice.processing.orientation import ORIENTATION_LONG_SIDE, text_orientation
-from frontoffice.processing.render import open_frame, pdf_page_jpeg, render_page, render_pdf_page
+from cases.processing.orientation import ORIENTATION_LONG_SIDE, text_orientation
+from cases.processing.render import open_frame, pdf_page_jpeg, render_page, render_pdf_page
 
 
 def _flatten(im: Image.Image) -> Image.Image:
