@@ -23,13 +23,14 @@ from cases.checklist import missing_items, pages_not_ready, shared_documents
 from cases.exceptions import (
     CaseHeldByAnother,
     ChecklistIncomplete,
+    NotPermitted,
     PackageNotAccepted,
     PagesNotReady,
     SeparationOfDuties,
     TransitionNotAllowed,
 )
 from cases.models import Case, CaseEvent, Document, Membership
-from cases.statemachine import Attempt, Guard, Machine, guard, rule
+from cases.statemachine import SYSTEM, Attempt, Guard, Machine, guard, rule
 
 S = Case.Status
 R = Membership.Role
@@ -164,6 +165,20 @@ def robot_grants_only(a: Attempt) -> bool:
     return ROBOT not in a.roles or a.params.get("decision") == Case.Decision.GRANTED
 
 
+# The product itself passes on the packages it assembled with the person's consent (a proactive offer accepted, a
+# renewal): those channels only. Every other package is a front office's to submit.
+PRODUCT_CHANNELS = frozenset({Case.Channel.PROACTIVE, Case.Channel.RENEWAL})
+
+
+@guard(
+    "system_submits_product_channels",
+    NotPermitted,
+    _("Only a package the product assembled itself (proactive or renewal) is passed on without a clerk."),
+)
+def system_submits_product_channels(a: Attempt) -> bool:
+    return a.by is not None or a.obj.channel in PRODUCT_CHANNELS  # the system acts with by=None (role SYSTEM)
+
+
 def _no_decision_yet() -> TransitionNotAllowed:
     return TransitionNotAllowed(_("There is no decision to print yet."))
 
@@ -177,7 +192,13 @@ def _decision_target(a: Attempt) -> str:
 # --- The table ----------------------------------------------------------------------------------------------------
 
 CASE_RULES = (
-    rule(Action.SUBMIT, {S.DRAFT}, {R.CLERK}, S.SUBMITTED, guards=(checklist_complete, pages_ready)),
+    rule(
+        Action.SUBMIT,
+        {S.DRAFT},
+        {R.CLERK, SYSTEM},
+        S.SUBMITTED,
+        guards=(checklist_complete, pages_ready, system_submits_product_channels),
+    ),
     rule(Action.WITHDRAW, {S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}, {R.CLERK}, S.WITHDRAWN),
     rule(
         Action.CLAIM,
