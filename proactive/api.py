@@ -4,7 +4,7 @@ made; ``POST /api/v1/offers/{id}/decline/`` ``{"reason"}``. Accepting a declined
 """
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,20 +29,20 @@ ERRORS = {
 }
 
 
-class EventSerializer(serializers.Serializer):
+class OfferEventSerializer(serializers.Serializer):
     id = serializers.CharField(source="feed_id")
     type = serializers.ChoiceField(choices=RegistryEvent.Type.choices)
     occurred_on = serializers.DateField(allow_null=True)
     received_at = serializers.DateTimeField()
 
 
-class ApplicantSerializer(serializers.Serializer):
+class OfferApplicantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     rnokpp = serializers.CharField()
 
 
-class ExplanationSerializer(serializers.Serializer):
+class OfferExplanationSerializer(serializers.Serializer):
     reason = serializers.CharField()
     rules_version = serializers.CharField()
     conditions = serializers.ListField(child=serializers.DictField(), source="explanation")
@@ -50,18 +50,26 @@ class ExplanationSerializer(serializers.Serializer):
 
 class OfferSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    applicant = ApplicantSerializer()
+    applicant = OfferApplicantSerializer()
     service = serializers.CharField(source="service_type.code")
     status = serializers.ChoiceField(choices=ProactiveOffer.Status.choices)
     detected_at = serializers.DateTimeField()
-    event = EventSerializer(allow_null=True)
+    event = OfferEventSerializer(allow_null=True)
     explanation = serializers.SerializerMethodField()
     offered_via = serializers.CharField()
     expires_on = serializers.DateField()
     decline_reason = serializers.CharField()
 
+    @extend_schema_field(OfferExplanationSerializer)
     def get_explanation(self, obj) -> dict:
-        return ExplanationSerializer(obj).data
+        return OfferExplanationSerializer(obj).data
+
+
+class OfferPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OfferSerializer(many=True)
 
 
 class CaseMadeSerializer(serializers.Serializer):
@@ -78,6 +86,7 @@ class ApplicationMadeSerializer(serializers.Serializer):
     channel = serializers.CharField()
     cases = serializers.SerializerMethodField()
 
+    @extend_schema_field(CaseMadeSerializer(many=True))
     def get_cases(self, obj) -> list[dict]:
         return CaseMadeSerializer(obj.cases.select_related("service_type").order_by("pk"), many=True).data
 
@@ -134,7 +143,7 @@ class OfferList(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: OfferSerializer(many=True), 400: ERRORS[400], 401: ERRORS[401], 404: ERRORS[404]},
+        responses={200: OfferPageSerializer, 400: ERRORS[400], 401: ERRORS[401], 404: ERRORS[404]},
     )
     def get(self, request):
         status = request.query_params.get("status", "")
