@@ -32,9 +32,9 @@ from cases.models import Case, InboxMessage
 from config import celery_app
 from frontoffice.batches.services.create import batch_create
 from payments.models import Accrual
+from payments.services.rates import fee_rate_create
 from proactive.models import ProactiveOffer
 from proactive.services import token_hash
-from payments.services.rates import fee_rate_create
 from tests.conftest import cache_clear
 from tests.factories import build_world, committed, fill_checklist, make_case, upload
 from tests.frontoffice.batches.stacks import content, cover, stack_tiff
