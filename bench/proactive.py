@@ -45,9 +45,58 @@ def pct(values: list[float], q: float) -> float:
     return ordered[max(0, round(q * len(ordered)) - 1)]
 
 
+def sweep(world, persons: int) -> tuple[float, int]:
+    """``persons`` applicants with the registries' answers on file (ДРФО incomes for all — a quarter below the
+    subsistence minimum —, a recent ДРАЦС birth for 30 %, a disability for 10 %, IDP status for 5 %), then one timed
+    ``offers_sweep``."""
+    import random
+    import uuid
+
+    from cases.models import Applicant
+    from proactive import services
+    from registries.models import Registry, RegistryQuery
+
+    rng = random.Random(15)
+    registries = {r.code: r for r in Registry.objects.all()}
+    people = [
+        Applicant(
+            last_name="Сидоренко", first_name="Ганна", birth_date=date(1990, 1, 1), rnokpp=f"{n:010d}"[-10:],
+            registered_at=world.fo_a, created_by=world.clerk_a,
+        )
+        for n in range(10**9, 10**9 + persons)
+    ]  # fmt: skip
+    Applicant.objects.bulk_create(people, batch_size=5000)
+    ids = list(Applicant.objects.filter(rnokpp__startswith="1").values_list("pk", flat=True))
+    rows = []
+
+    def answered(code, applicant_id, answer):
+        rows.append(
+            RegistryQuery(registry=registries[code], applicant_id=applicant_id, purpose="bench", status="answered",
+                          answer=answer, due_at=date(2026, 12, 31), query_id=uuid.uuid4())
+        )  # fmt: skip
+
+    for pk in ids:
+        income = "2000.00" if rng.random() < 0.25 else "15000.00"
+        answered("drfo", pk, {"income": [{"month": "2026-10", "amount": income, "source": "tax"}]})
+        if rng.random() < 0.3:
+            answered("dracs", pk, {"births": [{"birth_date": "2026-09-01", "birth_act": f"{pk}/2026"}]})
+        if rng.random() < 0.1:
+            answered("disability", pk, {"group": "II", "since": "2020-01-01"})
+        if rng.random() < 0.05:
+            answered("idp", pk, {"since": "2022-04-01", "from_katottg": "UA14160000000000000"})
+        if len(rows) >= 20000:
+            RegistryQuery.objects.bulk_create(rows)
+            rows.clear()
+    RegistryQuery.objects.bulk_create(rows)
+    started = time.perf_counter()
+    made = services.offers_sweep()
+    return time.perf_counter() - started, made
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50)
+    parser.add_argument("--sweep-persons", type=int, default=100_000)
     args = parser.parse_args()
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
     os.environ.setdefault("DEBUG", "1")
@@ -66,6 +115,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from wsgiref.simple_server import make_server
 
+    from cases.models import ServiceType
     from cases.validators import rnokpp_check_digit
     from eligibility.catalog import load_parameters
     from gateway.app import GatewayApp
@@ -118,6 +168,11 @@ def main() -> None:
         assert case.decision == "granted", (case.status, case.decision)
         to_decision.append(time.perf_counter() - started)
     server.shutdown()
+    sweep_seconds, sweep_offers = sweep(world, args.sweep_persons)
+    print(
+        f"sweep: {args.sweep_persons} persons x {ServiceType.objects.filter(active=True).count()} services: "
+        f"{sweep_offers} offers in {sweep_seconds:.1f} s"
+    )
     for name, values in (("event → offer", to_offer), ("event → decision (accepted at once)", to_decision)):
         print(
             f"{name}: n={len(values)} p50={statistics.median(values) * 1000:.0f} ms "

@@ -313,6 +313,7 @@ REGISTRY_EVENTS_NUDGE_URL = env(
     f"http://127.0.0.1:{env('PORT', '8000')}/proactive/_feed/read/" if REGISTRY_GATEWAY_STANDIN else "",
 )
 CELERY_BEAT_SCHEDULE["proactive-read-feed"] = {"task": "proactive.read_feed", "schedule": float(PROACTIVE_FEED_SECONDS)}
+CELERY_BEAT_SCHEDULE["proactive-sweep"] = {"task": "proactive.sweep", "schedule": crontab(minute=40, hour=2)}
 CELERY_BEAT_SCHEDULE["proactive-expire-offers"] = {
     "task": "proactive.expire_offers",
     "schedule": crontab(minute=10, hour=1),

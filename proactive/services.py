@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -599,3 +600,156 @@ def case_submit_by_product(*, case_id: int) -> Case | None:
 
 def today_local() -> date:
     return timezone.localdate(clock.now())
+
+
+# --- the nightly sweep over known households ------------------------------------------------------------------------
+
+# Below this average monthly income (UAH) low income and a housing subsidy are probably worth offering: the
+# subsistence minimum for an able-bodied person in 2026 — a hint, the rules decide on the full declaration.
+LOW_INCOME_MONTHLY = 3328
+SWEEP_REGISTRIES = ("dracs", "disability", "idp", "drfo", "pfu")
+
+
+def _sweep_findings(answers: dict[str, dict], today: date) -> dict[str, str]:
+    """Service code → reason, from the newest answer of each registry about one person (pure, no queries)."""
+    found: dict[str, str] = {}
+    for birth in (answers.get("dracs") or {}).get("births") or []:
+        born = _date(birth.get("birth_date"))
+        if born and 0 <= (today - born).days < 365:
+            found["childbirth"] = _("ДРАЦС registered the birth of a child on %(date)s") % {
+                "date": born.strftime("%d.%m.%Y")
+            }
+            break
+    group = (answers.get("disability") or {}).get("group")
+    if group:
+        found["disability"] = _("ЦБІ established disability group %(group)s") % {"group": group}
+    if (answers.get("idp") or {}).get("since"):
+        found["idp_living"] = _("Registered as a displaced person since %(since)s") % {"since": answers["idp"]["since"]}
+    months: dict[str, float] = {}
+    seen = False
+    for code in ("drfo", "pfu"):
+        if code in answers:
+            seen = True
+            for row in answers[code].get("income") or []:
+                try:
+                    months[str(row.get("month"))] = months.get(str(row.get("month")), 0.0) + float(row.get("amount"))
+                except (TypeError, ValueError):
+                    continue
+    if seen:
+        average = sum(months.values()) / len(months) if months else 0.0
+        if average < LOW_INCOME_MONTHLY:
+            reason = _("ДРФО/ПФУ show an average income of %(amount)s UAH a month, below the subsistence minimum") % {
+                "amount": f"{average:.0f}"
+            }
+            found["low_income"] = found["housing_subsidy"] = reason
+    return found
+
+
+def offers_sweep(*, chunk: int = 20000) -> int:
+    """Nightly: from the registries' answers already on file (the newest of each registry per person), offer what
+    people probably qualify for and have neither applied for, nor received, nor been offered. Set-based: the
+    answers are read in chunks of people, the exclusions as two sets, the offers and their history written in bulk;
+    people who agreed to proactive informing are told one by one (a message each), everyone else goes onto the work
+    list with one UPDATE. Returns the number of offers made."""
+    from registries.models import RegistryQuery
+
+    today = clock.today()
+    services = {s.code: s for s in ServiceType.objects.filter(active=True)}
+    by_id = {s.pk: s.code for s in services.values()}
+    busy = {
+        (a, by_id.get(s))
+        for a, s in Case.objects.filter(
+            Q(status__in=Case.OPEN_STATUSES) | Q(decision=Case.Decision.GRANTED)
+        ).values_list("applicant_id", "service_type_id")
+    }
+    busy |= {
+        (a, by_id.get(s))
+        for a, s in ProactiveOffer.objects.filter(status__in=ProactiveOffer.OPEN).values_list(
+            "applicant_id", "service_type_id"
+        )
+    }
+    community_of = dict(FrontOffice.objects.values_list("pk", "community_id"))
+    expires = today + timedelta(days=settings.PROACTIVE_OFFER_DAYS)
+    made = 0
+    applicant_ids = list(
+        RegistryQuery.objects.filter(status=RegistryQuery.Status.ANSWERED)
+        .values_list("applicant_id", flat=True)
+        .distinct()
+        .order_by("applicant_id")
+    )
+    for start in range(0, len(applicant_ids), chunk):
+        ids = applicant_ids[start : start + chunk]
+        rows = (
+            RegistryQuery.objects.filter(
+                applicant_id__in=ids, status=RegistryQuery.Status.ANSWERED, registry__code__in=SWEEP_REGISTRIES
+            )
+            .order_by("applicant_id", "registry__code", "-answered_at", "-pk")
+            .values_list("applicant_id", "registry__code", "answer")
+        )
+        answers: dict[int, dict[str, dict]] = {}
+        for applicant_id, code, answer in rows.iterator(chunk_size=5000):
+            answers.setdefault(applicant_id, {}).setdefault(code, answer or {})
+        offices = dict(Applicant.objects.filter(pk__in=list(answers)).values_list("pk", "registered_at_id"))
+        new = []
+        for applicant_id, known in answers.items():
+            for code, reason in _sweep_findings(known, today).items():
+                if code in services and (applicant_id, code) not in busy:
+                    busy.add((applicant_id, code))
+                    new.append(
+                        ProactiveOffer(
+                            applicant_id=applicant_id,
+                            service_type=services[code],
+                            community_id=community_of[offices[applicant_id]],
+                            source="sweep",
+                            reason=reason[:300],
+                            expires_on=expires,
+                            explanation=[
+                                {
+                                    "code": "registry_answer",
+                                    "result": "pass",
+                                    "text": sentence(_("%(hint)s."), hint=reason),
+                                }
+                            ],
+                        )
+                    )
+        if not new:
+            continue
+        with transaction.atomic():
+            created = ProactiveOffer.objects.bulk_create(new, batch_size=2000)
+            if not all(o.pk for o in created):  # a database that does not return ids (not PostgreSQL/SQLite)
+                created = list(
+                    ProactiveOffer.objects.filter(source="sweep", status=OS.DETECTED, detected_at__gte=today)
+                )
+            OFFERS.history.objects.bulk_create(
+                [
+                    OFFERS.history(
+                        offer=o,
+                        action=OfferAction.DETECT,
+                        from_status=OS.DETECTED,
+                        to_status=OS.DETECTED,
+                        data={"sweep": True},
+                    )
+                    for o in created
+                ],
+                batch_size=2000,
+            )
+            told = set(
+                ProactiveConsent.objects.filter(
+                    applicant_id__in={o.applicant_id for o in created}, withdrawn_at__isnull=True
+                ).values_list("applicant_id", flat=True)
+            )
+            listed = [o.pk for o in created if o.applicant_id not in told]
+            for i in range(0, len(listed), 5000):
+                OFFERS.execute_many(
+                    listed[i : i + 5000],
+                    OfferAction.OFFER,
+                    by=None,
+                    skip=True,
+                    values={"offered_via": ProactiveOffer.Via.WORK_LIST, "offered_at": clock.now()},
+                    data={"via": "work_list"},
+                )
+            for offer in created:
+                if offer.applicant_id in told:
+                    offer_deliver(offer=offer)
+        made += len(created)
+    return made

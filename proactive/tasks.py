@@ -18,3 +18,9 @@ def submit_case(self, *, case_id: int) -> None:
 @shared_task(name="proactive.expire_offers", bind=True, acks_late=True, ignore_result=True)
 def expire_offers(self) -> int:
     return services.offers_expire()
+
+
+@shared_task(name="proactive.sweep", bind=True, acks_late=True, ignore_result=True)
+def sweep(self) -> int:
+    """Nightly: offers from the registries' answers on file. Idempotent: nobody is offered what is open already."""
+    return services.offers_sweep()

@@ -166,3 +166,42 @@ def test_bad_sim_events_are_refused_by_the_stand_in(gateway):
 
     for body in ({"type": "birth_registered", "rnokpp": "123"}, {"type": "x", "rnokpp": "3012345673"}, []):
         assert httpx.post(f"{gateway.url}/_sim/events", json=body).status_code == 400
+
+
+def test_the_nightly_sweep_offers_from_answers_on_file_once(rules, gateway):
+    from cases.models import ServiceType
+    from proactive.services import offers_sweep
+    from registries.models import Registry, RegistryQuery
+
+    listed = mother(rules, gateway, consent=False)
+    told = mother(rules, gateway, consent=True, phone="+380673334455")
+    applied = mother(rules, gateway, consent=False)
+    from tests.registries.helpers import open_childbirth
+
+    open_childbirth(rules, applied)
+    dracs, disability = Registry.objects.get(code="dracs"), Registry.objects.get(code="disability")
+    birth = {"births": [{"birth_date": "2026-10-01", "birth_act": "1/2026"}]}
+    for person in (listed, told, applied):
+        RegistryQuery.objects.create(
+            registry=dracs, applicant=person, purpose="p", status="answered", answer=birth, due_at="2026-12-31"
+        )
+    RegistryQuery.objects.create(
+        registry=disability,
+        applicant=listed,
+        purpose="p",
+        status="answered",
+        answer={"group": "II"},
+        due_at="2026-12-31",
+    )
+    with committed():
+        made = offers_sweep()
+    assert made == 3  # listed: childbirth + disability; told: childbirth; applied: already has a childbirth case
+    offers = ProactiveOffer.objects.filter(source="sweep")
+    assert {(o.applicant_id, o.service_type.code, o.status, o.offered_via) for o in offers} == {
+        (listed.pk, "childbirth", "offered", "work_list"),
+        (listed.pk, "disability", "offered", "work_list"),
+        (told.pk, "childbirth", "offered", "message"),
+    }
+    assert all(o.events.filter(action="detect").exists() and o.events.filter(action="offer").exists() for o in offers)
+    assert offers_sweep() == 0  # the next night: nothing new
+    assert ServiceType.objects.filter(code="disability").exists()
