@@ -49,7 +49,7 @@ def detections_for_the_person(*, cases) -> list[dict]:
     return [
         {
             "at": o.detected_at,
-            "case": "",
+            "case": o.service_type.name,
             "office": _("Proactive support (the social protection system)"),
             "what": _("a registry event: %(event)s") % {"event": o.event.get_type_display()}
             if o.event_id
