@@ -12,10 +12,11 @@ status page through the link they were sent. Accepting a declined or expired off
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases import clock
 from cases.access import access_for
 from cases.exceptions import TransitionNotAllowed
 from cases.models import Membership
-from cases.statemachine import SYSTEM, Machine, rule
+from cases.statemachine import SYSTEM, Attempt, Machine, guard, rule
 from proactive.models import OfferEvent, ProactiveOffer
 
 OS = ProactiveOffer.Status
@@ -44,6 +45,12 @@ def _accepted_error():
     return TransitionNotAllowed(_("This offer was already accepted."), status=OS.ACCEPTED)
 
 
+@guard("still_open", TransitionNotAllowed, _("This offer has expired; it cannot be accepted."))
+def still_open(a: Attempt) -> bool:
+    """Past its date an offer is closed even before the daily job marks it expired."""
+    return a.obj.expires_on >= clock.today()
+
+
 OFFER_RULES = (
     rule(OfferAction.OFFER, {OS.DETECTED}, {SYSTEM}, OS.OFFERED),
     rule(
@@ -51,6 +58,7 @@ OFFER_RULES = (
         {OS.OFFERED},
         {CLERK, SYSTEM},
         OS.ACCEPTED,
+        guards=(still_open,),
         state_errors={OS.DECLINED: _declined_error, OS.EXPIRED: _expired_error},
     ),
     rule(

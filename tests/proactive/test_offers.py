@@ -171,6 +171,9 @@ def test_accepting_a_declined_or_expired_offer_is_409_with_the_reason(rules, gat
         status=OS.OFFERED,
         expires_on=clock.today() - timedelta(days=1),
     )
+    # Past its date but not yet marked: refused all the same, then the daily job expires it.
+    r = api.post(f"/api/v1/offers/{second.pk}/accept/", consent, content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "transition_not_allowed"
     assert services.offers_expire() == 1
     second.refresh_from_db()
     assert second.status == OS.EXPIRED and second.events.last().action == "expire"
