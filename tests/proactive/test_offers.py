@@ -228,3 +228,28 @@ def test_the_ministry_dashboard(rules, gateway):
     clerk.force_login(rules.clerk_a)
     assert clerk.get("/proactive/dashboard/").status_code == 404
     assert offer.pk
+
+
+def test_the_work_list_answers_in_a_constant_number_of_queries(rules, gateway, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = Client()
+    clerk.force_login(rules.clerk_a)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert clerk.get("/proactive/").status_code == 200
+        return len(queries)
+
+    offer_for(rules, gateway, consent=False)
+    few = count()
+    for n in range(4):
+        person = mother(rules, gateway, consent=False)
+        birth_event(gateway, person, act=f"6{n}/2026")
+    with committed():
+        services.feed_poll()
+    assert ProactiveOffer.objects.count() == 5
+    assert count() == few
+    with django_assert_max_num_queries(15):
+        clerk.get("/proactive/")
