@@ -42,8 +42,9 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(MANAGE) seed_demo
 
+# Renewals due (docs/renewals.md) are opened once the server, and the registries' stand-in in it, is up.
 run: $(VENV)/.installed messages seed
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(MANAGE) renewals_run --wait 60 & $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -57,6 +57,11 @@ class Action(models.TextChoices):
     PRINT_NOTICE = "print_notice", _("Print the decision notice")
     # A timeline note, not a rule: the robot checked the case and passed it to people (eligibility app).
     ROBOT_REVIEW = "robot_review", _("Checked by the robot: a person decides")
+    # A fixed-term benefit's renewal (renewals app): the system sends the case it opened to be checked once the
+    # registries have answered — no application and no papers from the person — and, when the robot cannot renew,
+    # notes that the person was told what to bring.
+    RENEWAL_SUBMIT = "renewal_submit", _("Renewal sent to be checked (no application needed)")
+    RENEWAL_TOLD = "renewal_told", _("Renewal: the person was told what to bring")
 
 
 # Documents may be added or changed only while the package is with the front office.
@@ -179,6 +184,15 @@ def system_submits_product_channels(a: Attempt) -> bool:
     return a.by is not None or a.obj.channel in PRODUCT_CHANNELS  # the system acts with by=None (role SYSTEM)
 
 
+@guard(
+    "renewal_channel",
+    TransitionNotAllowed,
+    _("Only a renewal opened by the system goes to be checked without the front office's package."),
+)
+def renewal_channel(a: Attempt) -> bool:
+    return a.obj.channel == Case.Channel.RENEWAL
+
+
 def _no_decision_yet() -> TransitionNotAllowed:
     return TransitionNotAllowed(_("There is no decision to print yet."))
 
@@ -200,6 +214,9 @@ CASE_RULES = (
         guards=(checklist_complete, pages_ready, system_submits_product_channels),
     ),
     rule(Action.WITHDRAW, {S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}, {R.CLERK}, S.WITHDRAWN),
+    # The system only (renewals.services.renewal_submit): the renewal's evidence is the fresh registry answers and
+    # the previous grant, so the package checklist is not asked; a person who reviews it asks for what is missing.
+    rule(Action.RENEWAL_SUBMIT, {S.DRAFT}, {SYSTEM}, S.SUBMITTED, guards=(renewal_channel,)),
     rule(
         Action.CLAIM,
         {S.SUBMITTED},

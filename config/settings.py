@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "uploads",
     "eligibility",
     "proactive",
+    "renewals",
     "demo",
 ]
 
@@ -480,3 +481,9 @@ FRONT_OFFICE_SUBMIT_WORKING_DAYS = env_int("FRONT_OFFICE_SUBMIT_WORKING_DAYS", 3
 # Cases due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 2)
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo")
+# Renewals of fixed-term benefits (renewals/; docs/renewals.md): a grant ending within RENEWAL_WINDOW_DAYS is renewed
+# without an application; a renewal still waiting on a registry is sent to be checked as it is once the old term ends
+# within RENEWAL_DECIDE_DAYS, so that the person is told what to bring before anything stops.
+RENEWAL_WINDOW_DAYS = env_int("RENEWAL_WINDOW_DAYS", 30)
+RENEWAL_DECIDE_DAYS = env_int("RENEWAL_DECIDE_DAYS", 14)
+CELERY_BEAT_SCHEDULE["renewals-daily"] = {"task": "renewals.run", "schedule": crontab(minute=15, hour=1)}

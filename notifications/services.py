@@ -131,6 +131,11 @@ def _reachable_contact(case: Case) -> Contact | None:
     return contact if contact.phone else None
 
 
+def contact_reachable(*, case: Case) -> Contact | None:
+    """The person's contact when they agreed to messages and did not opt out, with an address for its channel."""
+    return _reachable_contact(case)
+
+
 def _local_date(d) -> str:
     return d.strftime("%d.%m.%Y") if d else "—"
 

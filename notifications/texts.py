@@ -3,7 +3,15 @@
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-TEMPLATES = ("submitted", "info_requested", "decided", "status_code", "remote_link", "proactive_offer")
+TEMPLATES = (
+    "submitted",
+    "info_requested",
+    "decided",
+    "status_code",
+    "remote_link",
+    "proactive_offer",
+    "renewal_needs_person",
+)
 
 
 def render(template: str, language: str, context: dict) -> str:
@@ -29,6 +37,11 @@ def render(template: str, language: str, context: dict) -> str:
             text = _(
                 "Hromada: you may be entitled to %(service)s (%(reason)s). "
                 "To apply without visiting an office, agree by %(until)s: %(link)s"
+            )
+        elif template == "renewal_needs_person":
+            text = _(
+                "Hromada: %(service)s is paid until %(ends)s. To renew it without a break, bring to %(office)s: "
+                "%(what)s (case %(number)s)."
             )
         elif template == "status_code":
             text = _("Hromada: your code is %(code)s. It is valid for %(minutes)s minutes. Do not tell it to anyone.")

@@ -83,6 +83,7 @@ class RegistryQuery(models.Model):
         CASE_OPEN = "case_open", _("Case opened")
         MANUAL = "manual", _("Asked again")
         DESK_CHECK = "desk_check", _("Check at the desk")
+        RENEWAL = "renewal", _("Renewal of a fixed-term benefit")
 
     PENDING = (Status.QUEUED, Status.SENT)
     FINISHED = (Status.ANSWERED, Status.NOT_FOUND, Status.FAILED, Status.OVERDUE)

@@ -202,7 +202,12 @@ def queries_for_the_person(*, cases) -> list[dict]:
             "case": q.case.number,
             "office": q.front_office.name if q.front_office else _("the system"),
             "what": _("your record in %(registry)s") % {"registry": q.registry.name},
-            "purpose": _("checking your application: %(service)s") % {"service": q.case.service_type.name},
+            "purpose": (
+                _("renewing your benefit: %(service)s")
+                if q.trigger == RegistryQuery.Trigger.RENEWAL
+                else _("checking your application: %(service)s")
+            )
+            % {"service": q.case.service_type.name},
         }
         for q in queries
     ]

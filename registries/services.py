@@ -87,10 +87,12 @@ def _create(*, registry, applicant, case=None, by=None, front_office=None, trigg
     return query
 
 
-def registry_queries_for_new_case(*, case: Case, by) -> list[RegistryQuery]:
+def registry_queries_for_new_case(
+    *, case: Case, by, trigger: str = RegistryQuery.Trigger.CASE_OPEN
+) -> list[RegistryQuery]:
     """Ask at once every registry that can stand in for an item of the new case's checklist. Call it inside the
     transaction that opens the case: the questions go out when it commits. A person with no identifier is asked
-    nothing (their papers are the evidence)."""
+    nothing (their papers are the evidence). ``trigger`` says why (a renewal the system opened: ``renewal``)."""
     try:
         subject_of(case.applicant)
     except NoIdentifier:
@@ -102,7 +104,7 @@ def registry_queries_for_new_case(*, case: Case, by) -> list[RegistryQuery]:
             case=case,
             by=by,
             front_office=case.front_office,
-            trigger=RegistryQuery.Trigger.CASE_OPEN,
+            trigger=trigger,
         )
         for registry in registries_for_case(case)
     ]

@@ -73,6 +73,8 @@ ACTIONS = {
         {"specialist"},
     ),
     Action.HAND_OVER: (S.DECIDED, lambda c, u, w: front.case_hand_over(case=c, by=u), {"clerk_a", "clerk_a2"}),
+    # The system only (by=None): no user may send a case to be checked without its package (tests/renewals).
+    Action.RENEWAL_SUBMIT: (S.DRAFT, lambda c, u, w: CASES.execute(c, Action.RENEWAL_SUBMIT, by=u), set()),
     Action.EDIT_DOCUMENTS: (
         S.DRAFT,
         lambda c, u, w: front.document_add(case=c, document_type=None, files=[upload()], by=u),
@@ -162,6 +164,7 @@ WRONG_STATE = {
     Action.RETURN_REFUSAL: S.DECIDED,
     Action.REJECT_INTAKE: S.DECIDED,
     Action.HAND_OVER: S.IN_REVIEW,
+    Action.RENEWAL_SUBMIT: S.IN_REVIEW,
     Action.EDIT_DOCUMENTS: S.SUBMITTED,
     Action.PRINT_RECEIPT: S.DRAFT,
     Action.PRINT_NOTICE: S.IN_REVIEW,
@@ -173,7 +176,7 @@ def test_refused_from_the_wrong_state(world, action):
     _, call, allowed = ACTIONS[action]
     case = make_case(world, WRONG_STATE[action])
     assert WRONG_STATE[action] not in CASES.rules[action].sources
-    user = getattr(world, sorted(allowed)[0])
+    user = getattr(world, sorted(allowed)[0]) if allowed else None  # None: the system
     assert action not in available_actions(case, user)
     with pytest.raises(TransitionNotAllowed):
         call(case, user, world)
@@ -233,6 +236,7 @@ GUARD_CASES = {
     (Action.REJECT_INTAKE, "holder"): lambda w: (make_case(w, S.IN_REVIEW), w.specialist2),
     (Action.REJECT_INTAKE, "not_accepted"): lambda w: (case_in(w, "accepted"), w.specialist),
     (Action.PRINT_RECEIPT, "submitted_once"): _withdrawn_draft,
+    (Action.RENEWAL_SUBMIT, "renewal_channel"): lambda w: (case_in(w, S.DRAFT), None),
 }
 GUARD_CALLS = {
     Action.SUBMIT: lambda c, u: front.case_submit(case=c, by=u),
@@ -245,6 +249,7 @@ GUARD_CALLS = {
     Action.APPROVE_REFUSAL: lambda c, u: back.case_approve_refusal(case=c, by=u),
     Action.REJECT_INTAKE: lambda c, u: back.case_reject_intake(case=c, by=u, reason="dup"),
     Action.PRINT_RECEIPT: lambda c, u: CASES.require(c, Action.PRINT_RECEIPT, by=u),
+    Action.RENEWAL_SUBMIT: lambda c, u: CASES.execute(c, Action.RENEWAL_SUBMIT, by=u),
 }
 
 

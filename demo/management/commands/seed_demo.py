@@ -212,6 +212,7 @@ class Command(BaseCommand):
         self.fees()
         self.registries()
         load_parameters()  # the rules' dated parameters and the demo decision modes (eligibility)
+        self.renewals()
         self.proactive_mothers()
         self.report()
 
@@ -641,6 +642,102 @@ class Command(BaseCommand):
                 "phone": "+380671234567",
             },
         )
+
+    # --- renewals: low-income grants whose 6 months end within the window (docs/renewals.md) ----------------------
+
+    RENEWAL_PEOPLE = [
+        # name parts, birth date, female, consent to messages, income still low (the renewal passes)
+        (("Петренко", "Галина", "Степанівна"), date(1979, 3, 14), True, True, True),
+        (("Ткачук", "Василь", "Миколайович"), date(1971, 9, 2), False, True, False),
+        (("Бондар", "Оксана", "Петрівна"), date(1988, 11, 23), True, False, False),
+    ]
+
+    def renewals(self) -> None:
+        """Three low-income grants decided 160 days ago (the term of 6 months ends in about three weeks): Петренко's
+        registry facts still pass (``manage.py renewals_run`` renews her without an application), Ткачук's income is
+        now above the minimum (the renewal goes to people, an SMS tells him what to bring), and Бондар, with the same
+        result, agreed to no messages (she is on the clerk's list "Renewals needing the person")."""
+        service = ServiceType.objects.filter(code="low_income").first()
+        if service is None:
+            return
+        front_office = FrontOffice.objects.select_related("community__back_office").get(code="vin-cnap-centre")
+        clerk = self.users["clerk"]
+        reviewer = self.reviewers_of(front_office.community.back_office.code)[0][0]
+        self.images = getattr(self, "images", {})
+        self.doc_types = getattr(self, "doc_types", None) or {t.code: t for t in DocumentType.objects.all()}
+        self.rnokpps = getattr(self, "rnokpps", set(Applicant.objects.values_list("rnokpp", flat=True)))
+        store = None
+        if settings.REGISTRY_GATEWAY_STANDIN:
+            from gateway.store import Store
+
+            store = Store(settings.REGISTRY_GATEWAY_STORE)
+        today = clock.today()
+        made = 0
+        for (last, first, middle), birth, female, consent, passes in self.RENEWAL_PEOPLE:
+            person = Applicant.objects.filter(last_name=last, first_name=first, birth_date=birth).first()
+            if person is None:
+                made += 1
+                with clock.travel_to(clock.now() - timedelta(days=160)):
+                    person = front.applicant_register(
+                        by=clerk,
+                        front_office=front_office,
+                        data={
+                            "last_name": last,
+                            "first_name": first,
+                            "patronymic": middle,
+                            "birth_date": birth,
+                            "rnokpp": self.rnokpp_for(birth, female),
+                            "passport_kind": "id_card",
+                            "passport_number": f"{zlib.crc32(last.encode()) % 10**9:09d}",
+                            "address": "м. Вінниця, вул. Соборна, 12",
+                            "phone": f"+38067{zlib.crc32(first.encode()) % 10**7:07d}",
+                        },
+                    )
+                    if consent:
+                        notify.contact_set(applicant=person, by=clerk, phone=person.phone, consent=True)
+                    case = front.case_open(applicant=person, service_type=service, front_office=front_office, by=clerk)
+                    self.add_documents(case, clerk, complete=True)
+                    case = front.case_submit(case=case, by=clerk)
+                case.refresh_from_db()
+                if not case.decision:  # unless the stand-in was up and the robot granted it already
+                    with clock.travel_to(clock.now() - timedelta(days=158)):
+                        case = back.case_claim(case=case, by=reviewer)
+                        case = back.case_accept(case=case, by=reviewer)
+                        back.case_decide(
+                            case=case,
+                            by=reviewer,
+                            decision=Case.Decision.GRANTED,
+                            reason="Дохід сім'ї нижчий за прожитковий мінімум (довідки подано)",
+                        )
+            if store is not None:
+                months = []
+                for back_months in range(1, 7):
+                    y, m = divmod(today.year * 12 + today.month - 1 - back_months, 12)
+                    months.append(f"{y:04d}-{m + 1:02d}")
+                store.put_person(
+                    {
+                        "rnokpp": person.rnokpp,
+                        "last_name": person.last_name,
+                        "first_name": person.first_name,
+                        "patronymic": person.patronymic,
+                        "birth_date": person.birth_date.isoformat(),
+                        "unzr": f"{person.birth_date:%Y%m%d}-00{made}12",
+                        "passport": person.passport_number,
+                        "address": {
+                            "community_katottg": front_office.community.katottg,
+                            "text": person.address,
+                            "registered_since": "2012-03-01",
+                        },
+                        "children": [],
+                        "income": []
+                        if passes
+                        else [{"month": m, "amount": "25000.00", "source": "tax"} for m in months],
+                        "disability": None,
+                        "idp": None,
+                    }
+                )
+        if made:
+            self.stdout.write(f"Renewals: {made} low-income grants ending within the window (manage.py renewals_run).")
 
     # --- proactive offers: two mothers-to-be, one who agreed to be told and one who did not ------------------------
 
