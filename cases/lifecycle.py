@@ -23,6 +23,7 @@ from cases.checklist import missing_items, pages_not_ready, shared_documents
 from cases.exceptions import (
     CaseHeldByAnother,
     ChecklistIncomplete,
+    NotPermitted,
     PackageNotAccepted,
     PagesNotReady,
     SeparationOfDuties,
@@ -171,6 +172,20 @@ def robot_grants_only(a: Attempt) -> bool:
     return ROBOT not in a.roles or a.params.get("decision") == Case.Decision.GRANTED
 
 
+# The product itself passes on the packages it assembled with the person's consent (a proactive offer accepted, a
+# renewal): those channels only. Every other package is a front office's to submit.
+PRODUCT_CHANNELS = frozenset({Case.Channel.PROACTIVE, Case.Channel.RENEWAL})
+
+
+@guard(
+    "system_submits_product_channels",
+    NotPermitted,
+    _("Only a package the product assembled itself (proactive or renewal) is passed on without a clerk."),
+)
+def system_submits_product_channels(a: Attempt) -> bool:
+    return a.by is not None or a.obj.channel in PRODUCT_CHANNELS  # the system acts with by=None (role SYSTEM)
+
+
 @guard(
     "renewal_channel",
     TransitionNotAllowed,
@@ -193,7 +208,13 @@ def _decision_target(a: Attempt) -> str:
 # --- The table ----------------------------------------------------------------------------------------------------
 
 CASE_RULES = (
-    rule(Action.SUBMIT, {S.DRAFT}, {R.CLERK}, S.SUBMITTED, guards=(checklist_complete, pages_ready)),
+    rule(
+        Action.SUBMIT,
+        {S.DRAFT},
+        {R.CLERK, SYSTEM},
+        S.SUBMITTED,
+        guards=(checklist_complete, pages_ready, system_submits_product_channels),
+    ),
     rule(Action.WITHDRAW, {S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}, {R.CLERK}, S.WITHDRAWN),
     # The system only (renewals.services.renewal_submit): the renewal's evidence is the fresh registry answers and
     # the previous grant, so the package checklist is not asked; a person who reviews it asks for what is missing.

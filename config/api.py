@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("payments.api")),
     path("", include("notifications.api")),
     path("", include("public.api")),
+    path("", include("proactive.api")),
     path("", include("uploads.urls")),
 ]

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "public",
     "uploads",
     "eligibility",
+    "proactive",
     "renewals",
     "demo",
 ]
@@ -301,6 +302,23 @@ REGISTRY_STALE_SECONDS = env_int("REGISTRY_STALE_SECONDS", 120)
 REGISTRY_NUDGE_GRACE_SECONDS = env_int("REGISTRY_NUDGE_GRACE_SECONDS", 30)
 REGISTRY_HEALTH_WINDOW_MINUTES = env_int("REGISTRY_HEALTH_WINDOW_MINUTES", 30)
 CELERY_BEAT_SCHEDULE["registries-sweep"] = {"task": "registries.sweep", "schedule": 60.0}
+# --- Proactive offers from registry events (proactive/, registries/events.py; docs/proactive.md) ----------------
+REGISTRY_EVENTS_SERVICE = env("REGISTRY_EVENTS_SERVICE", "SEVDEIR-TEST/GOV/37567866/events/eventFeed")
+REGISTRY_EVENTS_VERSION = env("REGISTRY_EVENTS_VERSION", "v1")
+REGISTRY_EVENTS_PURPOSE = env("REGISTRY_EVENTS_PURPOSE", "proactive-support")
+PROACTIVE_FEED_SECONDS = env_int("PROACTIVE_FEED_SECONDS", 30)
+PROACTIVE_OFFER_DAYS = env_int("PROACTIVE_OFFER_DAYS", 60)
+# The embedded default has no beat: the stand-in, on taking an event, asks the product to read the feed (over HTTP).
+REGISTRY_EVENTS_NUDGE_URL = env(
+    "REGISTRY_EVENTS_NUDGE_URL",
+    f"http://127.0.0.1:{env('PORT', '8000')}/proactive/_feed/read/" if REGISTRY_GATEWAY_STANDIN else "",
+)
+CELERY_BEAT_SCHEDULE["proactive-read-feed"] = {"task": "proactive.read_feed", "schedule": float(PROACTIVE_FEED_SECONDS)}
+CELERY_BEAT_SCHEDULE["proactive-sweep"] = {"task": "proactive.sweep", "schedule": crontab(minute=40, hour=2)}
+CELERY_BEAT_SCHEDULE["proactive-expire-offers"] = {
+    "task": "proactive.expire_offers",
+    "schedule": crontab(minute=10, hour=1),
+}
 # --- Messages to applicants and the public status page (notifications/, public/; docs/operations.md) -----------
 # NOTIFY_SMS_BACKEND: "outbox" (default: nothing is sent, every message is kept and shown at /_outbox/) or
 # "turbosms" (SMS, and Viber with SMS fallback, through TurboSMS's HTTP API). NOTIFY_EMAIL_BACKEND: "outbox" or
@@ -352,7 +370,9 @@ PUBLIC_CODES_PER_ADDRESS = env_int("PUBLIC_CODES_PER_ADDRESS", 10)
 PUBLIC_CODE_MAX_FAILURES = env_int("PUBLIC_CODE_MAX_FAILURES", 5)
 # Where "who looked at my data" comes from: callables ``fn(*, cases) -> list[dict]`` (a registries app adds its own).
 PUBLIC_DATA_ACCESS_SOURCES = env_list(
-    "PUBLIC_DATA_ACCESS_SOURCES", "public.data_access.file_views,registries.selectors.queries_for_the_person"
+    "PUBLIC_DATA_ACCESS_SOURCES",
+    "public.data_access.file_views,registries.selectors.queries_for_the_person,"
+    "proactive.selectors.detections_for_the_person",
 )
 # The phone upload link of a request for information stays valid this many days.
 PUBLIC_UPLOAD_LINK_DAYS = env_int("PUBLIC_UPLOAD_LINK_DAYS", 30)

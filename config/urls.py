@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("", include("proactive.urls")),
     path("status/", include("public.urls")),
 ]
 # The embedded default's outbox page: only while no real provider is configured (the views check again).

@@ -27,7 +27,10 @@ SERVICES = {
     ("idp", "idpStatus"): "idp",
     ("cbi", "disabilityStatus"): "disability",
     ("rtg", "registeredAddress"): "rtg",
+    # The event feed of the social-sphere registers (births, registrations, disability, pensions), read by cursor.
+    ("events", "eventFeed"): "events",
 }
+FEED_MAX_LIMIT = 500
 ALIASES = {"cbi": "disability"}
 
 # The person every wrong_subject answer is about (a valid RNOKPP of somebody else).
@@ -71,9 +74,11 @@ def _answer_data(registry: str, person: dict) -> tuple[bool, dict | None]:
 class GatewayApp:
     """``GatewayApp(store)`` is a WSGI callable. ``sleep`` is injectable so a test server can be interrupted."""
 
-    def __init__(self, store: Store | None = None, *, sleep=time.sleep):
+    def __init__(self, store: Store | None = None, *, sleep=time.sleep, on_event=None):
         self.store = store or Store()
         self.sleep = sleep
+        # Called with the event after a new one is published (the embedded default nudges the product's reader).
+        self.on_event = on_event
 
     # --- WSGI -----------------------------------------------------------------------------------------------------
 
@@ -107,6 +112,13 @@ class GatewayApp:
         if path == "/_sim/persons" and method == "POST":
             person = self.store.put_person(_read_json(environ))
             return _json("201 Created", person)
+        if path == "/_sim/events" and method == "POST":
+            event, created = self.store.put_event(_read_json(environ))
+            if created and self.on_event is not None:
+                self.on_event(event)
+            return _json("201 Created" if created else "200 OK", event)
+        if path == "/_sim/events" and method == "GET":
+            return _json("200 OK", self.store.events(after=0, limit=FEED_MAX_LIMIT))
         if path == "/_sim/faults" and method == "POST":
             return _json("201 Created", self.store.set_fault(_read_json(environ)))
         if path == "/_sim/faults" and method == "DELETE":
@@ -115,7 +127,7 @@ class GatewayApp:
             return "204 No Content", [], b""
         if path == "/_sim/faults" and method == "GET":
             return _json("200 OK", self.store.faults())
-        if path in ("/_sim/persons", "/_sim/faults"):
+        if path in ("/_sim/persons", "/_sim/faults", "/_sim/events"):
             return _json("405 Method Not Allowed", {"code": "method_not_allowed", "detail": method})
         return _json("404 Not Found", {"code": "not_found", "detail": path})
 
@@ -162,6 +174,8 @@ class GatewayApp:
                 return _fault("504 Gateway Timeout", "Server.ServerProxy.Timeout", "Service timed out", registry)
         if mode == "garbage":
             return "200 OK", [("Content-Type", "application/json"), *headers], b"<html>\x00\xff\xfe not json"
+        if registry == "events":
+            return self.feed(params, headers)
         person = self.store.get_person(rnokpp=rnokpp, passport=passport)
         subject = {"rnokpp": rnokpp, "passport": passport}
         if person and mode != "not_found":
@@ -175,6 +189,20 @@ class GatewayApp:
         else:
             found, data = False, None
         body = {"query_id": query_id, "registry": registry, "subject": subject, "found": found, "data": data}
+        status, json_headers, content = _json("200 OK", body)
+        return status, [*json_headers, *headers], content
+
+    def feed(self, params: dict, headers: list) -> tuple[str, list, bytes]:
+        """``?after=<seq>&limit=<n>``: the events after the cursor, in order, and the cursor to ask from next."""
+        try:
+            after = int(params.get("after", ["0"])[0] or 0)
+            limit = int(params.get("limit", ["100"])[0] or 100)
+        except ValueError:
+            return _fault("400 Bad Request", "Client.InvalidRequest", "after and limit are whole numbers", "")
+        if after < 0 or not 1 <= limit <= FEED_MAX_LIMIT:
+            return _fault("400 Bad Request", "Client.InvalidRequest", f"after >= 0, 1 <= limit <= {FEED_MAX_LIMIT}", "")
+        events = self.store.events(after=after, limit=limit)
+        body = {"events": events, "next": events[-1]["seq"] if events else after, "more": len(events) == limit}
         status, json_headers, content = _json("200 OK", body)
         return status, [*json_headers, *headers], content
 

@@ -4,10 +4,12 @@ Seedable directly (the demo seed writes here before any server is up) and throug
 """
 
 import contextlib
+import datetime
 import json
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,7 @@ PERSON_FIELDS = (
     "disability",
     "idp",
 )
+EVENT_TYPES = ("birth_registered", "residence_registered", "disability_established", "pension_started")
 FAULT_MODES = ("down", "slow", "timeout", "not_found", "garbage", "wrong_subject")
 INCOME_SOURCES = ("tax", "pension", "insurance")
 DISABILITY_GROUPS = ("I", "II", "III")
@@ -107,6 +110,52 @@ def validate_person(data) -> dict:
     return person
 
 
+def validate_event(data) -> dict:
+    """An event in the fixture API's shape (docs/proactive.md), or InvalidFixture. Without an ``id`` one is made."""
+    if not isinstance(data, dict):
+        raise InvalidFixture("a JSON object is expected")
+    kind = data.get("type")
+    if kind not in EVENT_TYPES:
+        raise InvalidFixture(f"type must be one of {', '.join(EVENT_TYPES)}")
+    rnokpp = _text(data.get("rnokpp"), "rnokpp")
+    if not (len(rnokpp) == 10 and rnokpp.isdigit()):
+        raise InvalidFixture("rnokpp must be 10 digits")
+    event_id = data.get("id")
+    if event_id is None or event_id == "":
+        event_id = uuid.uuid4().hex
+    if not isinstance(event_id, str) or len(event_id) > 100:
+        raise InvalidFixture("id must be a string of at most 100 characters")
+    event = {"id": event_id, "type": kind, "rnokpp": rnokpp}
+    event["occurred_on"] = (
+        _text(data.get("occurred_on"), "occurred_on", required=False) or datetime.date.today().isoformat()
+    )
+    if kind == "birth_registered":
+        c = data.get("child")
+        if not isinstance(c, dict):
+            raise InvalidFixture("child is required for a birth: an object in the shape of children")
+        child = {k: _text(c.get(k), f"child.{k}") for k in ("last_name", "first_name", "birth_date", "birth_act")}
+        child["patronymic"] = _text(c.get("patronymic"), "child.patronymic", required=False)
+        event["child"] = child
+    elif kind == "residence_registered":
+        address = data.get("address")
+        if not isinstance(address, dict):
+            raise InvalidFixture("address is required for a registration")
+        event["address"] = {
+            k: _text(address.get(k), f"address.{k}") for k in ("community_katottg", "text", "registered_since")
+        }
+    elif kind == "disability_established":
+        disability = data.get("disability")
+        if not isinstance(disability, dict) or disability.get("group") not in DISABILITY_GROUPS:
+            raise InvalidFixture("disability.group must be I, II or III")
+        event["disability"] = {
+            "group": disability["group"],
+            "since": _text(disability.get("since"), "disability.since"),
+        }
+    elif kind == "pension_started":
+        event["since"] = _text(data.get("since"), "since", required=False) or event["occurred_on"]
+    return event
+
+
 def validate_fault(data) -> dict:
     if not isinstance(data, dict):
         raise InvalidFixture("a JSON object is expected")
@@ -134,6 +183,11 @@ class Store:
             db.execute("CREATE INDEX IF NOT EXISTS person_passport ON person (passport)")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS fault (registry TEXT PRIMARY KEY, mode TEXT, seconds REAL, remaining INT)"
+            )
+            # The event feed: ``seq`` is the order the exchange publishes in (the cursor reads after it); ``id`` is the
+            # event's own identifier, unique, so the same event posted twice is one event.
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, data TEXT)"
             )
 
     @contextlib.contextmanager
@@ -211,6 +265,43 @@ class Store:
                     db.execute("UPDATE fault SET remaining = remaining - 1 WHERE registry = ?", (name,))
             db.execute("COMMIT")
         return {"registry": name, "mode": mode, "seconds": seconds}
+
+    def put_event(self, data) -> tuple[dict, bool]:
+        """Publish an event on the feed: (the event with its ``seq``, created). An ``id`` seen before is the same event
+        (nothing changes). A birth adds the child to the person's ДРАЦС record (``children``) when the person is on
+        file; an event about a person the registries do not know is published all the same (the reader skips it)."""
+        event = validate_event(data)
+        with self._lock, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT seq, data FROM event WHERE id = ?", (event["id"],)).fetchone()
+            if row is not None:
+                db.execute("COMMIT")
+                return {**json.loads(row[1]), "seq": row[0]}, False
+            cur = db.execute(
+                "INSERT INTO event (id, data) VALUES (?, ?)", (event["id"], json.dumps(event, ensure_ascii=False))
+            )
+            seq = cur.lastrowid
+            if event["type"] == "birth_registered":
+                person = db.execute("SELECT data FROM person WHERE rnokpp = ?", (event["rnokpp"],)).fetchone()
+                if person is not None:
+                    record = json.loads(person[0])
+                    acts = {c.get("birth_act") for c in record.get("children") or []}
+                    if event["child"]["birth_act"] not in acts:
+                        record["children"] = [*(record.get("children") or []), event["child"]]
+                        db.execute(
+                            "UPDATE person SET data = ? WHERE rnokpp = ?",
+                            (json.dumps(record, ensure_ascii=False), event["rnokpp"]),
+                        )
+            db.execute("COMMIT")
+        return {**event, "seq": seq}, True
+
+    def events(self, *, after: int = 0, limit: int = 100) -> list[dict]:
+        """The feed after ``seq`` ``after``, oldest first, at most ``limit`` events."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT seq, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        return [{**json.loads(data), "seq": seq} for seq, data in rows]
 
     def faults(self) -> list[dict]:
         with self._connect() as db:

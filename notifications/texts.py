@@ -3,7 +3,15 @@
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-TEMPLATES = ("submitted", "info_requested", "decided", "status_code", "remote_link", "renewal_needs_person")
+TEMPLATES = (
+    "submitted",
+    "info_requested",
+    "decided",
+    "status_code",
+    "remote_link",
+    "proactive_offer",
+    "renewal_needs_person",
+)
 
 
 def render(template: str, language: str, context: dict) -> str:
@@ -24,6 +32,11 @@ def render(template: str, language: str, context: dict) -> str:
             text = _(
                 "Hromada: %(office)s is preparing your application (%(service)s). "
                 "Send photos of your documents by %(until)s: %(link)s"
+            )
+        elif template == "proactive_offer":
+            text = _(
+                "Hromada: you may be entitled to %(service)s (%(reason)s). "
+                "To apply without visiting an office, agree by %(until)s: %(link)s"
             )
         elif template == "renewal_needs_person":
             text = _(

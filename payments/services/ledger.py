@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import InvalidInput, TransitionNotAllowed
+from cases.models import Application, Document, Membership
+from cases.models.channel import Channel
 from payments.models import Accrual, FeeRate, Statement, UnbilledIntake
 from payments.selectors import fee_rate_in_force
 from payments.services.periods import current_period, month_of
@@ -62,6 +64,29 @@ def _ledger_append(*, case_id: int, community_id: int, kind: str, amount: Decima
     return line
 
 
+# Channels where the product, not a front office, opens the case: a proactive offer accepted, a renewal. Such a case
+# is an intake (and accrues) only if a front office worked on it.
+PRODUCT_CHANNELS = (Channel.PROACTIVE, Channel.RENEWAL)
+FRONT_ROLES = (Membership.Role.CLERK, Membership.Role.SUPERVISOR)
+
+
+def front_office_worked(case) -> bool:
+    """A front-office user opened the case or its application (a clerk took the person's consent), or added a
+    document to it (a clerk took the papers). Documents the product filed itself (registry extracts, the form of an
+    offer accepted online) are filed as the product's system user or the case's opener, so they never count alone."""
+    users = {case.created_by_id}
+    if case.application_id:
+        users |= set(Application.objects.filter(pk=case.application_id).values_list("created_by_id", flat=True))
+    users |= set(Document.objects.filter(case_id=case.pk).values_list("created_by_id", flat=True).distinct())
+    return Membership.objects.filter(user_id__in=users, role__in=FRONT_ROLES).exists()
+
+
+def accrues(case) -> bool:
+    """The fee rule for who performed the intake (docs/api-payments.md): every case a front office opened accrues;
+    a case the product opened (proactive, renewal) accrues only when a front office worked on it."""
+    return case.channel not in PRODUCT_CHANNELS or front_office_worked(case)
+
+
 def accrual_record_for_acceptance(*, case, accepted_at: datetime, by=None) -> Accrual | None:
     """The fee for an accepted intake, at the rate in force on the acceptance day, in the month of acceptance.
 
@@ -74,6 +99,8 @@ def accrual_record_for_acceptance(*, case, accepted_at: datetime, by=None) -> Ac
     existing = Accrual.objects.filter(case=case, kind=K.ACCRUAL).first()
     if existing is not None:
         return existing
+    if not accrues(case):
+        return None  # no front office performed this intake: nothing is owed to a community for it
     day = timezone.localdate(accepted_at)
     rate = fee_rate_in_force(service_type_id=case.service_type_id, on=day)
     if rate is None:

@@ -22,8 +22,10 @@ def test_the_kernel_names_no_office_url():
 def test_each_office_registers_its_area_in_order():
     assert [a.url_name for a in areas()] == [
         "frontoffice:home",
+        "proactive:list",
         "backoffice:home",
         "payments:home",
+        "proactive:dashboard",
         "registries:health",
     ]
 
@@ -42,5 +44,5 @@ def test_the_registries_panel_is_in_the_header_of_heads_and_the_ministry_admin_o
 def test_a_supervisor_sees_fees_in_the_header_but_lands_on_the_front_office(world):
     assert [a.url_name for a in areas_for(world.supervisor_a)] == ["frontoffice:home", "payments:home"]
     assert home_for(world.supervisor_a).url_name == "frontoffice:home"
-    assert [a.url_name for a in areas_for(world.accountant)] == ["payments:home"]
+    assert [a.url_name for a in areas_for(world.accountant)] == ["payments:home", "proactive:dashboard"]
     assert home_for(world.accountant).url_name == "payments:home"

@@ -219,6 +219,8 @@ def _withdrawn_draft(w):
 GUARD_CASES = {
     (Action.SUBMIT, "checklist_complete"): lambda w: (make_case(w, S.DRAFT), w.clerk_a),
     (Action.SUBMIT, "pages_ready"): _pending_page_draft,
+    # The system (by=None) passes on only proactive and renewal packages: a complete in-person draft stays.
+    (Action.SUBMIT, "system_submits_product_channels"): lambda w: (case_in(w, S.DRAFT), None),
     (Action.RESUBMIT, "checklist_complete"): lambda w: _emptied(make_case(w, S.NEEDS_INFO), w.clerk_a),
     (Action.RESUBMIT, "pages_ready"): lambda w: _pending(make_case(w, S.NEEDS_INFO), w.clerk_a),
     (Action.RESUBMIT, "answered"): lambda w: _asked_for_items(w),

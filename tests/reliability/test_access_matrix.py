@@ -33,6 +33,8 @@ from config import celery_app
 from frontoffice.batches.services.create import batch_create
 from payments.models import Accrual
 from payments.services.rates import fee_rate_create
+from proactive.models import ProactiveOffer
+from proactive.services import token_hash
 from tests.conftest import cache_clear
 from tests.factories import build_world, committed, fill_checklist, make_case, upload
 from tests.frontoffice.batches.stacks import content, cover, stack_tiff
@@ -68,6 +70,7 @@ class Objects:
     rate: object
     batch: object
     batch_document_id: int
+    offer: object = None
 
     @property
     def draft_page(self):
@@ -93,7 +96,18 @@ def build_objects(world) -> Objects:
         )
     batch.refresh_from_db()
     document_id = batch.pages.exclude(document=None).values_list("document_id", flat=True).first()
+    offer = ProactiveOffer.objects.create(
+        applicant=draft.applicant,
+        service_type=draft.service_type,
+        community=draft.community,
+        reason="ДРАЦС",
+        status=ProactiveOffer.Status.OFFERED,
+        offered_via=ProactiveOffer.Via.MESSAGE,
+        expires_on=date(2030, 1, 1),
+        token_hash=token_hash(OFFER_TOKEN),
+    )
     return Objects(
+        offer=offer,
         draft=draft,
         submitted=make_case(world, S.SUBMITTED),
         in_review=make_case(world, S.IN_REVIEW),
@@ -439,6 +453,31 @@ MATRIX.update(
             None,
             "401 200 404 200 404 404 404 404 404 404",
         ),
+    }
+)
+
+
+OFFER_TOKEN = "matrix-offer-link"
+_offer = lambda o: {"pk": o.offer.pk}  # noqa: E731
+
+# proactive offers: the clerk's work list and acts (front-office staff of the community), the person's page by the
+# link in their message (anyone holding the link), the ministry's channels dashboard, the stand-in's nudge.
+MATRIX.update(
+    {
+        "proactive:list": ("GET", None, None, "in 200 200 200 404 404 404 404 404 404"),
+        "proactive:accept": ("POST", _offer, None, "in 302 404 302 404 404 404 404 404 404"),
+        "proactive:decline": ("POST", _offer, None, "in 302 404 302 404 404 404 404 404 404"),
+        "proactive:dashboard": ("GET", None, None, "in 404 404 404 404 404 404 404 200 200"),
+        "proactive:feed-read": ("POST", None, None, "204 204 204 204 204 204 204 204 204 204"),
+        "proactive:public-offer": (
+            "GET",
+            lambda o: {"token": OFFER_TOKEN},
+            None,
+            "200 200 200 200 200 200 200 200 200 200",
+        ),
+        "offers-list": ("GET", None, None, "401 200 empty 200 empty empty empty empty empty empty"),
+        "offers-accept": ("POST", _offer, None, "401 400 404 400 404 404 404 404 404 404"),
+        "offers-decline": ("POST", _offer, {"reason": "no"}, "401 200 404 409 404 404 404 404 404 404"),
     }
 )
 

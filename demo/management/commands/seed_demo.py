@@ -213,6 +213,7 @@ class Command(BaseCommand):
         self.registries()
         load_parameters()  # the rules' dated parameters and the demo decision modes (eligibility)
         self.renewals()
+        self.proactive_mothers()
         self.report()
 
     # --- organisation and people ----------------------------------------------------------------------------------
@@ -737,6 +738,78 @@ class Command(BaseCommand):
                 )
         if made:
             self.stdout.write(f"Renewals: {made} low-income grants ending within the window (manage.py renewals_run).")
+
+    # --- proactive offers: two mothers-to-be, one who agreed to be told and one who did not ------------------------
+
+    # (last name, first name, patronymic, birth date, fixed RNOKPP serial, phone, agreed to proactive informing)
+    PROACTIVE_MOTHERS = (
+        ("Бондар", "Олена", "Іванівна", date(1995, 3, 14), 101, "+380671112233", True),
+        ("Шевчук", "Наталія", "Петрівна", date(1993, 9, 2), 102, "+380672223344", False),
+    )
+
+    def proactive_mothers(self) -> None:
+        """Registered at the Vinnytsia front office, in the stand-in's registries with no child yet: posting a
+        ``birth_registered`` event for them (docs/proactive.md) adds the child to ДРАЦС and makes an offer. Бондар
+        agreed to proactive informing and gets it by SMS (/_outbox/); Шевчук did not, and appears on the clerk's
+        work list (/proactive/)."""
+        from proactive.services import consent_give
+
+        front_office = FrontOffice.objects.get(code="vin-cnap-centre")
+        clerk = self.users["clerk"]
+        store = None
+        if settings.REGISTRY_GATEWAY_STANDIN:
+            from gateway.store import Store
+
+            store = Store(settings.REGISTRY_GATEWAY_STORE)
+        for last, first, patronymic, birth, serial, phone, agreed in self.PROACTIVE_MOTHERS:
+            first_nine = f"{(birth - RNOKPP_EPOCH).days:05d}{serial:03d}2"
+            rnokpp = first_nine + str(rnokpp_check_digit(first_nine))
+            applicant = Applicant.objects.filter(rnokpp=rnokpp).first()
+            if applicant is None:
+                applicant = front.applicant_register(
+                    by=clerk,
+                    front_office=front_office,
+                    data={
+                        "last_name": last,
+                        "first_name": first,
+                        "patronymic": patronymic,
+                        "birth_date": birth,
+                        "rnokpp": rnokpp,
+                        "passport_kind": "id_card",
+                        "passport_number": f"00{serial:03d}7812",
+                        "address": "м. Вінниця, вул. Соборна, 12",
+                        "phone": phone,
+                    },
+                )
+            if agreed:
+                notify.contact_set(applicant=applicant, by=clerk, phone=phone, consent=True)
+                consent_give(applicant=applicant, by=clerk)
+            if store is not None:
+                existing = store.get_person(rnokpp=rnokpp) or {}
+                store.put_person(
+                    {
+                        "rnokpp": rnokpp,
+                        "last_name": last,
+                        "first_name": first,
+                        "patronymic": patronymic,
+                        "birth_date": birth.isoformat(),
+                        "unzr": f"{birth:%Y%m%d}-0{serial:03d}1",
+                        "passport": applicant.passport_number,
+                        "address": {
+                            "community_katottg": front_office.community.katottg,
+                            "text": applicant.address,
+                            "registered_since": "2015-03-01",
+                        },
+                        "children": existing.get("children") or [],
+                        "income": [],
+                        "disability": None,
+                        "idp": None,
+                    }
+                )
+            self.stdout.write(
+                f"Proactive demo: {last} {first}, RNOKPP {rnokpp} "
+                f"({'agreed to be told by SMS' if agreed else 'no consent: the clerk work list'})."
+            )
 
     # --- report ---------------------------------------------------------------------------------------------------
 
