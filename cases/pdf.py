@@ -119,13 +119,28 @@ class Writer:
         return self.buffer.getvalue()
 
 
+def _amount_text(amount) -> str:
+    """50000.00 → "50 000.00" (the notice's way of writing hryvnias)."""
+    from decimal import Decimal
+
+    return f"{Decimal(str(amount)).quantize(Decimal('0.01')):,.2f}".replace(",", " ")
+
+
 def decision_notice_pdf(case) -> bytes:
-    """The notice of a decision: the decision, its grounds and reasons. ``case`` with applicant, service, back
-    office and refusal grounds loaded. The same notice whether the front office prints it or the applicant
-    downloads it from the status page (frontoffice/pdf.py draws its own copy until it imports this one)."""
+    """The notice of a decision — the one writer, whether the front office prints it or the applicant downloads it
+    from the status page: the decision, its grounds and reasons, and how it was reached (each condition of the rules
+    with its legal reference, the amount step by step), as the case's timeline records it (``cases.explanation``,
+    the same reading as the API's ``decision``). ``case`` with applicant, service, back office, refusal grounds."""
     from django.utils import timezone
+    from django.utils.translation import get_language
     from django.utils.translation import gettext as _
 
+    from cases.explanation import decision_explained
+
+    words = {
+        "granted": _("to grant the assistance"),
+        "refused": _("to refuse the assistance"),
+    }
     w = Writer(_("Decision notice %(number)s") % {"number": case.number})
     w.text(_("Notice of decision"), size=16, bold=True)
     w.text(case.back_office.name, size=11)
@@ -134,7 +149,7 @@ def decision_notice_pdf(case) -> bytes:
     w.pair(_("Applicant"), case.applicant.full_name)
     w.pair(_("Service"), case.service_type.name)
     w.pair(_("Decided"), timezone.localtime(case.decided_at).strftime("%d.%m.%Y %H:%M") if case.decided_at else "—")
-    w.pair(_("Decision"), case.get_decision_display())
+    w.pair(_("Decision"), words.get(case.decision) or case.get_decision_display())
     grounds = list(case.refusal_grounds.all())
     if grounds:
         w.text(_("Legal grounds"), size=12, bold=True)
@@ -143,6 +158,22 @@ def decision_notice_pdf(case) -> bytes:
     if case.decision_reason:
         w.text(_("Reasons"), size=12, bold=True)
         w.text(case.decision_reason, indent=4 * mm)
+    explained = decision_explained(case, (get_language() or "uk")[:2])
+    if explained is not None and explained["explanation"]:
+        w.text(
+            _("How the decision was reached (rules %(version)s)") % {"version": explained["rules_version"] or "—"},
+            size=12,
+            bold=True,
+        )
+        marks = {"pass": "✓", "fail": "✗", "unknown": "?"}
+        for line in explained["explanation"]:
+            w.text(f"{marks.get(line['result'], '?')} {line['text']}", indent=4 * mm, size=10)
+            if line["reference"]:
+                w.text(line["reference"], indent=8 * mm, size=8)
+        for step in explained["steps"]:
+            w.text(f"{step['text']}: {step['value']}", indent=4 * mm, size=10)
+        if explained["amount"] is not None:
+            w.pair(_("Amount, UAH"), _amount_text(explained["amount"]))
     if case.service_type.legal_basis:
         w.text(_("Legal basis: %(basis)s") % {"basis": case.service_type.legal_basis}, size=9)
     w.rule()

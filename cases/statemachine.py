@@ -21,6 +21,9 @@ batch), in one transaction::
     left out, the compare-and-set of a worker) → role → guards, for every row → ``change`` → one UPDATE
     → one INSERT of the history rows
 
+``Machine.execute_chain(obj, [Step(…), …], by=…)`` runs several actions on one locked row (the robot's claim,
+accept and grant) with the same checks, step by step, and writes them at once: one UPDATE, one INSERT.
+
 The system (a worker, the sweeper, the robot) acts with ``by=None`` and holds the role ``SYSTEM`` only.
 """
 
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
@@ -119,6 +123,15 @@ class Change:
 
 
 @dataclass
+class Step:
+    """One action of ``Machine.execute_chain``: what ``execute`` takes for it."""
+
+    action: str
+    change: Callable[[Attempt], Change | None] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Outcome:
     """The object after ``execute``; ``repeated`` when the call was a no-op repeat (side effects must not run)."""
 
@@ -183,12 +196,13 @@ class Machine:
             .first()
         )
 
-    def is_done(self, r: Rule, a: Attempt) -> bool:
+    def is_done(self, r: Rule, a: Attempt, *, last: tuple | None = None) -> bool:
+        """``last``: the (action, actor id) of a history row not written yet (``execute_chain``'s earlier step)."""
         if r.done is not None:
             return r.done(a)
         if not r.is_transition or self.status(a.obj) not in r.reachable:
             return False
-        return self.last_event(a.obj) == (r.action, a.by_id)
+        return (last if last is not None else self.last_event(a.obj)) == (r.action, a.by_id)
 
     def _state_error(self, r: Rule, a: Attempt) -> DomainError:
         status = self.status(a.obj)
@@ -261,10 +275,12 @@ class Machine:
 
     # --- writing -----------------------------------------------------------------------------------------------
 
-    def lock(self, obj):
-        """Re-read the row under ``SELECT … FOR UPDATE``. Call inside ``transaction.atomic``."""
+    def lock(self, obj, *, related: tuple[str, ...] = ()):
+        """Re-read the row under ``SELECT … FOR UPDATE`` (with ``related`` rows joined, not locked). Call inside
+        ``transaction.atomic``."""
         pk = obj.pk if isinstance(obj, models.Model) else obj
-        return self.model.objects.select_for_update(of=("self",)).select_related(*self.select_related).get(pk=pk)
+        rows = self.model.objects.select_for_update(of=("self",)).select_related(*self.select_related, *related)
+        return rows.get(pk=pk)
 
     def require(self, obj, action: str, *, by, params: Mapping[str, Any] | None = None) -> Attempt:
         """The checks of an act on an object the caller has locked; returns the attempt (its roles)."""
@@ -310,6 +326,69 @@ class Machine:
             if r.records:
                 event = self.record(obj, action, by=by, from_status=from_status, note=done.note, data=done.data, at=now)
             return Outcome(obj=obj, event=event)
+
+    def execute_chain(self, obj, steps: Iterable[Step], *, by) -> list[Outcome]:
+        """Several actions on one row the caller has locked (inside its transaction), one after another, exactly as
+        ``execute`` would run them one by one — each step's repeat test, state, role and guards see what the steps
+        before it left — but written at once: one UPDATE of every field the steps set, one INSERT of their history
+        rows. Each history row is then signalled as saved (``post_save``, ``created=True``), so receivers see every
+        row as with ``execute``. A step already done is a repeat (``Outcome.repeated``, no row) and the chain goes on;
+        an error in any step raises before anything is written. Returns one outcome per step."""
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("execute_chain needs the caller's transaction and lock")
+        outcomes: list[Outcome] = []
+        fields: list[str] = []
+        events = []
+        last = None
+        now = clock.now()
+        for step in steps:
+            r = self.rules[step.action]
+            a = Attempt(obj=obj, action=step.action, by=by, params=step.params)
+            if self.is_done(r, a, last=last):
+                outcomes.append(Outcome(obj=obj, repeated=True))
+                continue
+            self.check(r, a)
+            target = r.resolve(a) if r.resolve is not None else r.target
+            done = (step.change(a) if step.change is not None else None) or Change()
+            from_status = self.status(obj)
+            fields += done.fields
+            if target is not None:
+                setattr(obj, self.status_field, target)
+                fields.append(self.status_field)
+            event = None
+            if r.records:
+                event = self._history_row(obj, step.action, by=by, from_status=from_status, done=done, at=now)
+                events.append(event)
+                last = (step.action, getattr(by, "pk", None))
+            outcomes.append(Outcome(obj=obj, event=event))
+        if fields:
+            for name in self.touch:
+                setattr(obj, name, now)
+            obj.save(update_fields=list(dict.fromkeys([*fields, *self.touch])))
+        if events:
+            self.history.objects.bulk_create(events)
+            for event in events:
+                signals.post_save.send(
+                    sender=self.history,
+                    instance=event,
+                    created=True,
+                    update_fields=None,
+                    raw=False,
+                    using=event._state.db,
+                )
+        return outcomes
+
+    def _history_row(self, obj, action: str, *, by, from_status, done: Change, at):
+        return self.history(
+            **{self.owner_field: obj},
+            at=at,
+            actor=by,
+            action=action,
+            from_status=from_status,
+            to_status=self.status(obj),
+            note=done.note,
+            data=done.data or {},
+        )
 
     def execute_many(
         self,

@@ -8,10 +8,11 @@ A registry not asked, still pending, failed or overdue makes its facts unknown, 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case
+from cases.models import Case, Page
 from eligibility.rules.base import Birth, Fact, Facts, IncomeRow, Source
 from registries.models import RegistryQuery
 
@@ -23,12 +24,20 @@ def filing_date(case: Case) -> date:
     return timezone.localdate(case.first_submitted_at or case.created_at)
 
 
+# The first page of the evidence filed from an answer (documents in their order, then pages), in the same query.
+_first_page = Subquery(
+    Page.objects.filter(document__registry_queries=OuterRef("pk"))
+    .order_by("document__case", "document__position", "document__pk", "position", "pk")
+    .values("pk")[:1]
+)
+
+
 def _latest_queries(case: Case) -> dict[str, RegistryQuery]:
     latest: dict[str, RegistryQuery] = {}
     rows = (
         RegistryQuery.objects.filter(case=case)
         .select_related("registry")
-        .prefetch_related("documents__pages")
+        .annotate(first_page_id=_first_page)
         .order_by("asked_at", "pk")
     )
     for q in rows:
@@ -50,12 +59,12 @@ def _why(registry: str, query: RegistryQuery | None) -> str:
 
 
 def _source(query: RegistryQuery, field: str) -> Source:
-    page_id = None
-    for document in query.documents.all():
-        for page in document.pages.all():
-            page_id = page_id or page.pk
     return Source(
-        kind="registry", registry=query.registry.code, query_id=str(query.query_id), page_id=page_id, field=field
+        kind="registry",
+        registry=query.registry.code,
+        query_id=str(query.query_id),
+        page_id=query.first_page_id,
+        field=field,
     )
 
 
@@ -97,22 +106,22 @@ def _prior_grants(case: Case) -> Fact:
     child is not on record makes the fact unknown (a person checks it)."""
     from eligibility.models import Evaluation
 
-    others = list(
+    latest_facts = (
+        Evaluation.objects.filter(case=OuterRef("pk")).exclude(facts=[]).order_by("-at", "-pk").values("facts")[:1]
+    )
+    others = (
         Case.objects.filter(
             applicant_id=case.applicant_id, service_type_id=case.service_type_id, decision=Case.Decision.GRANTED
         )
         .exclude(pk=case.pk)
-        .values_list("pk", flat=True)
+        .annotate(evaluated=Subquery(latest_facts, output_field=JSONField()))
+        .order_by("pk")
+        .values_list("evaluated", flat=True)
     )
     source = Source(kind="case", field="cases.Case.decision")
     acts: list[str] = []
-    for pk in others:
-        ev = Evaluation.objects.filter(case_id=pk).exclude(facts=[]).order_by("-at", "-pk").first()
-        act = (
-            next((f.get("value", {}).get("birth_act") for f in ev.facts if f.get("name") == "child"), None)
-            if ev
-            else None
-        )
+    for facts in others:  # one query for all the earlier grants, each with its latest evaluation's facts
+        act = next((f.get("value", {}).get("birth_act") for f in facts or [] if f.get("name") == "child"), None)
         if not act:
             return Fact("prior_grants", None, source, missing=_("an earlier grant whose child is not on record"))
         acts.append(act)

@@ -20,7 +20,7 @@ from cases import clock
 from cases.lifecycle import CASES, ROBOT_USERNAME, Action
 from cases.models import Case, InboxMessage, ServiceType
 from cases.services import inbox_post
-from cases.statemachine import Change
+from cases.statemachine import Change, Step
 from eligibility import rules
 from eligibility.engine import Result, evaluate_facts, params_for
 from eligibility.facts import facts_for
@@ -90,35 +90,39 @@ def _summary(data: dict | None) -> tuple:
 
 def case_evaluate(*, case_id: int, trigger: str = "") -> Evaluation | None:
     """Evaluate a waiting case and act as the robot may. Idempotent: a case not waiting in the queue (taken by a
-    person, decided, withdrawn…) is left exactly as it is, and a repeat on a decided case writes nothing."""
-    case = Case.objects.select_related("service_type", "applicant").filter(pk=case_id).first()
-    if case is None or case.status != S.SUBMITTED or case.assignee_id is not None:
-        return None
-    if case.service_type.code not in rules.SERVICES:
-        return None
-    result = evaluate_facts(facts_for(case))
-    robot = robot_user()
-    automatic = case.service_type.decision_mode == ServiceType.DecisionMode.AUTOMATIC
-    grant = automatic and result.outcome == OUT.GRANT and result.registry_backed and result.amount is not None
+    person, decided, withdrawn…) is left exactly as it is, and a repeat on a decided case writes nothing.
+
+    The case row is locked first and read once (with its service and applicant); the facts are read and the rule
+    run under that lock, so nothing can take the case between the evaluation and the robot's decision."""
     with transaction.atomic():
-        locked = CASES.lock(case)
-        if locked.status != S.SUBMITTED or locked.assignee_id is not None:
-            return None  # a person took it meanwhile, or another robot run decided it
-        evaluation = _store(locked, result, trigger=trigger, acted=grant)
+        try:
+            case = CASES.lock(case_id, related=("applicant",))
+        except Case.DoesNotExist:
+            return None
+        if case.status != S.SUBMITTED or case.assignee_id is not None:
+            return None  # a person took it, another robot run decided it, it was withdrawn
+        if case.service_type.code not in rules.SERVICES:
+            return None
+        result = evaluate_facts(facts_for(case))
+        robot = robot_user()
+        automatic = case.service_type.decision_mode == ServiceType.DecisionMode.AUTOMATIC
+        grant = automatic and result.outcome == OUT.GRANT and result.registry_backed and result.amount is not None
+        evaluation = _store(case, result, trigger=trigger, acted=grant)
         data = explanation_data(result)
         if grant:
-            _grant(locked, robot=robot, data=data, result=result)
+            _grant(case, robot=robot, data=data, result=result)
             return evaluation
         if not automatic:
             return evaluation  # a manual service: the reviewer's page shows the evaluation; the timeline is theirs
-        last = locked.events.filter(action=Action.ROBOT_REVIEW).order_by("-at", "-pk").first()
+        last = case.events.filter(action=Action.ROBOT_REVIEW).order_by("-at", "-pk").first()
         if last is None or _summary(last.data) != _summary(data):
-            CASES.record(locked, Action.ROBOT_REVIEW, by=robot, note=data["reason"], data=data)
+            CASES.record(case, Action.ROBOT_REVIEW, by=robot, note=data["reason"], data=data)
     return evaluation
 
 
 def _grant(case: Case, *, robot, data: dict, result: Result) -> None:
-    """Claim, accept and grant under the lock the caller holds, as any reviewer would (same executor, same guards)."""
+    """Claim, accept and grant under the lock the caller holds, as any reviewer would (same table, same guards),
+    written as one UPDATE and one INSERT of the three timeline rows (``execute_chain``)."""
 
     def claim(a) -> Change:
         a.obj.assignee = robot
@@ -139,16 +143,24 @@ def _grant(case: Case, *, robot, data: dict, result: Result) -> None:
             data={"decision": Case.Decision.GRANTED, "grounds": [], **data},
         )
 
-    case = CASES.execute(case, Action.CLAIM, by=robot, change=claim, locked=True).obj
-    outcome = CASES.execute(case, Action.ACCEPT, by=robot, change=accept, locked=True)
-    if not outcome.repeated:
-        accrual_record_for_acceptance(case=outcome.obj, accepted_at=outcome.obj.accepted_at)
-    case = CASES.execute(case, Action.DECIDE, by=robot, params={"decision": "granted"}, change=decide, locked=True).obj
+    _claimed, accepted, _decided = CASES.execute_chain(
+        case,
+        [
+            Step(Action.CLAIM, change=claim),
+            Step(Action.ACCEPT, change=accept),
+            Step(Action.DECIDE, change=decide, params={"decision": Case.Decision.GRANTED}),
+        ],
+        by=robot,
+    )
     text = "\n".join(
         [str(case.get_decision_display()), case.decision_reason]
         + ([_("Amount: %(amount)s UAH") % {"amount": data["amount"]}] if data.get("amount") else [])
     )
     inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=text)
+    if not accepted.repeated:
+        # Last: the fee line holds its community's statement row until the commit, so it is held for the least time
+        # (every intake a community's offices have accepted at once waits on that one row).
+        accrual_record_for_acceptance(case=case, accepted_at=case.accepted_at)
 
 
 # --- parameters: proposed, dry-run, approved by a second person ---------------------------------------------------

@@ -6,13 +6,15 @@ objects; callers load them through selectors.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from cases.checklist import in_checklist_order
 from cases.models import Case
-from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Writer, draw_qr, wrap
+from cases.pdf import FONT, FONT_BOLD, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Writer, decision_notice_pdf, draw_qr, wrap
+
+__all__ = ["application_receipt_pdf", "decision_notice_pdf", "receipt_pdf", "transfer_register_pdf"]
 
 LINE = 6 * mm
 
@@ -65,61 +67,6 @@ def receipt_pdf(case: Case) -> bytes:
     )
     w.y -= 10 * mm
     w.text(_("Clerk: ____________________        Applicant: ____________________"), size=10)
-    return w.done()
-
-
-# What the notice says was decided, as the decision's own words ("Рішення: призначити допомогу").
-DECISION_WORDS = {
-    Case.Decision.GRANTED: gettext_lazy("to grant the assistance"),
-    Case.Decision.REFUSED: gettext_lazy("to refuse the assistance"),
-}
-
-
-def decision_notice_pdf(case: Case) -> bytes:
-    """The notice handed to the applicant: the decision, its grounds and reasons. ``case`` with refusal grounds."""
-    w = Writer(_("Decision notice %(number)s") % {"number": case.number})
-    w.text(_("Notice of decision"), size=16, bold=True)
-    w.text(case.back_office.name, size=11)
-    w.rule()
-    w.pair(_("Case number"), case.number)
-    w.pair(_("Applicant"), case.applicant.full_name)
-    w.pair(_("Service"), case.service_type.name)
-    w.pair(_("Decided"), _local(case.decided_at))
-    w.pair(_("Decision"), DECISION_WORDS.get(case.decision, case.get_decision_display()))
-    grounds = list(case.refusal_grounds.all())
-    if grounds:
-        w.text(_("Legal grounds"), size=12, bold=True)
-        for ground in grounds:
-            w.text(f"• {ground.text}", indent=4 * mm)
-    if case.decision_reason:
-        w.text(_("Reasons"), size=12, bold=True)
-        w.text(case.decision_reason, indent=4 * mm)
-    # The explanation of the rules (eligibility): each condition with its legal reference, and the amount.
-    from django.utils.translation import get_language
-
-    from eligibility.rules.base import money
-    from eligibility.selectors import explanation_for
-
-    explained = explanation_for(case, (get_language() or "uk")[:2])
-    if explained is not None and case.decision == case.Decision.GRANTED:
-        ev = explained["evaluation"]
-        w.text(
-            _("How the decision was reached (rules %(version)s)") % {"version": ev.rules_version}, size=12, bold=True
-        )
-        marks = {"pass": "✓", "fail": "✗", "unknown": "?"}
-        for line in explained["lines"]:
-            w.text(f"{marks.get(line['result'], '?')} {line['sentence']}", indent=4 * mm, size=10)
-            w.text(line["reference"], indent=8 * mm, size=8)
-        for step in explained["steps"]:
-            w.text(f"{step['sentence']}: {step['value']}", indent=4 * mm, size=10)
-        if ev.amount is not None:
-            w.pair(_("Amount, UAH"), money(ev.amount))
-    if case.service_type.legal_basis:
-        w.text(_("Legal basis: %(basis)s") % {"basis": case.service_type.legal_basis}, size=9)
-    w.rule()
-    w.text(_("A decision may be appealed to a higher authority or to a court within the time the law allows."), size=9)
-    w.y -= 10 * mm
-    w.text(_("Received by the applicant: ____________________   date: ____________"), size=10)
     return w.done()
 
 

@@ -16,20 +16,20 @@ from cases.models import CaseEvent
 logger = logging.getLogger(__name__)
 
 
-def _after_commit(event_id: int) -> None:
+def _after_commit(event: CaseEvent) -> None:
     from notifications.services import notify_for_event, template_for_event
 
     # The transition has committed: a failure here must not turn its answer into an error. It is logged; the
-    # event stays, and notify_for_event(event=…) can be run for it again (it is idempotent per event).
+    # event stays, and notify_for_event(event=…) can be run for it again (it is idempotent per event). The saved
+    # row is used as it is: timeline rows are append-only, so the committed row is this very instance.
     try:
-        event = CaseEvent.objects.filter(pk=event_id).first()
-        if event is not None and template_for_event(event) is not None:
+        if template_for_event(event) is not None:
             notify_for_event(event=event)
     except Exception:
-        logger.exception("message for case event %s not queued", event_id)
+        logger.exception("message for case event %s not queued", event.pk)
 
 
 @receiver(post_save, sender=CaseEvent, dispatch_uid="notifications.case_event")
 def case_event_saved(sender, instance: CaseEvent, created: bool, raw: bool = False, **kwargs) -> None:
     if created and not raw and instance.action in ("submit", "request_info", "decide", "approve_refusal"):
-        transaction.on_commit(partial(_after_commit, instance.pk))
+        transaction.on_commit(partial(_after_commit, instance))

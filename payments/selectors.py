@@ -181,10 +181,12 @@ def accrual_get(*, user, pk) -> Accrual:
 
 def fee_rate_in_force(*, service_type_id: int, on: date) -> FeeRate | None:
     """The rate for ``on`` (both ends of a period inclusive): a service-specific rate beats the general one."""
-    in_force = FeeRate.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on)
+    # One query: the service's own rates sort before the general ones (NULLS LAST), the latest start first.
     return (
-        in_force.filter(service_type_id=service_type_id).order_by("-valid_from").first()
-        or in_force.filter(service_type__isnull=True).order_by("-valid_from").first()
+        FeeRate.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on)
+        .filter(Q(service_type_id=service_type_id) | Q(service_type__isnull=True))
+        .order_by(F("service_type_id").asc(nulls_last=True), "-valid_from")
+        .first()
     )
 
 

@@ -4,7 +4,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.lifecycle import ROBOT_USERNAME, Action, available_actions
+from cases.explanation import decision_explained, explanation_lines, robot_review
+from cases.lifecycle import available_actions
 from cases.models import Applicant, Case, CaseEvent, ChecklistItem, Document, DocumentType, Page, ServiceType
 
 
@@ -175,34 +176,6 @@ class RobotReviewSerializer(serializers.Serializer):
     explanation = ExplanationLineSerializer(many=True)
 
 
-def explanation_lines(data: dict | None, language: str) -> list[dict]:
-    """The explanation the eligibility app wrote into a timeline row's data, in the reader's language. The kernel
-    only reads it: the rules live in ``eligibility``, the record of what they said lives on the case's timeline."""
-    lines = []
-    for c in (data or {}).get("explanation", []):
-        texts = c.get("text") or {}
-        lines.append(
-            {
-                "code": c.get("code", ""),
-                "result": c.get("result", "unknown"),
-                "text": texts.get(language) or texts.get("uk") or "",
-                "actual": c.get("actual"),
-                "expected": c.get("expected"),
-                "reference": c.get("reference", ""),
-            }
-        )
-    return lines
-
-
-def _last_event(case, action: str):
-    """The latest timeline row of ``action`` (from the prefetched events when the detail queryset loaded them)."""
-    found = None
-    for event in case.events.all():
-        if event.action == action:
-            found = event
-    return found
-
-
 class CaseDetailSerializer(CaseSerializer):
     """A case with its documents, pages and timeline (load it with ``selectors.case_detail_queryset``).
 
@@ -246,26 +219,15 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case) -> dict | None:
-        if not case.decision:
+        explained = decision_explained(case, self._language())
+        if explained is None:
             return None
-        decide = _last_event(case, Action.DECIDE)
-        by = decide.actor if decide is not None else None
-        robot = by is not None and by.username == ROBOT_USERNAME and (decide.data or {}).get("robot")
-        data = (decide.data if robot else (getattr(_last_event(case, Action.ROBOT_REVIEW), "data", None))) or {}
-        amount = data.get("amount") if case.decision == Case.Decision.GRANTED else None
-        return {
-            "outcome": case.decision,
-            "amount": amount,
-            "decided_by": None
-            if by is None
-            else {"kind": "robot" if robot else "person", "name": by.get_full_name() or by.username},
-            "rules_version": data.get("rules_version"),
-            "explanation": explanation_lines(data, self._language()),
-        }
+        explained.pop("steps")
+        return explained
 
     @extend_schema_field(RobotReviewSerializer(allow_null=True))
     def get_robot_review(self, case) -> dict | None:
-        review = _last_event(case, Action.ROBOT_REVIEW)
+        review = robot_review(case)
         if review is None:
             return None
         return {"outcome": "needs_person", "explanation": explanation_lines(review.data, self._language())}

@@ -9,8 +9,7 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,44 +23,59 @@ from payments.services.roles import require_ministry
 
 logger = logging.getLogger(__name__)
 
-logger = logging.getLogger(__name__)
-
 K = Accrual.Kind
 St = Statement.Status
 
 
-def _statement_for_line(*, community_id: int, period: date) -> Statement:
-    """The open statement a new line of ``period`` is filed under, held ``FOR UPDATE``: that month's, if its
-    statement is still open; otherwise (issued, or a past month without a statement) the current month's.
-    Call inside a transaction."""
+# Django's ORM has no UPDATE … RETURNING; the statement is fixed text, every value a parameter.
+_ADD_TO_OPEN_STATEMENT = (
+    'UPDATE "payments_statement" SET "count" = "count" + %s, "amount" = "amount" + %s '
+    'WHERE "community_id" = %s AND "period" = %s AND "status" = %s RETURNING "id"'
+)
+
+
+def _add_to_open_statement(*, community_id: int, period: date, units: int, amount: Decimal) -> tuple[int, date] | None:
+    """Add a line's totals to the open statement of ``community_id`` × ``period`` and hold its row: one
+    ``UPDATE … WHERE status = 'open' RETURNING id`` takes the same row lock a ``SELECT … FOR UPDATE`` would, so
+    issuing (which holds the same rows) sees either the whole line or none of it. None: no open statement there."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD_TO_OPEN_STATEMENT, [units, amount, community_id, period, St.OPEN])
+        row = cursor.fetchone()
+    return (row[0], period) if row is not None else None
+
+
+def _statement_for_line(*, community_id: int, period: date, units: int, amount: Decimal) -> tuple[int, date]:
+    """The open statement a new line of ``period`` is filed under, its totals already counting the line and its row
+    held until the transaction ends: that month's, if its statement is still open; otherwise (issued, or a past
+    month without a statement) the current month's. Call inside a transaction. Returns (statement id, period)."""
     current = current_period()
     if period < current:
-        statement = Statement.objects.select_for_update().filter(community_id=community_id, period=period).first()
-        if statement is not None and statement.status == St.OPEN:
-            return statement
-    period = current
-    # INSERT … ON CONFLICT DO NOTHING: two transactions opening the month's statement at once never fail.
-    Statement.objects.bulk_create([Statement(community_id=community_id, period=period)], ignore_conflicts=True)
-    statement = Statement.objects.select_for_update().get(community_id=community_id, period=period)
-    if statement.status != St.OPEN:  # issuing needs the month to have ended, so the running month is always open
+        taken = _add_to_open_statement(community_id=community_id, period=period, units=units, amount=amount)
+        if taken is not None:
+            return taken
+    taken = _add_to_open_statement(community_id=community_id, period=current, units=units, amount=amount)
+    if taken is not None:
+        return taken
+    # The month's first line: INSERT … ON CONFLICT DO NOTHING (two transactions opening it at once never fail).
+    Statement.objects.bulk_create([Statement(community_id=community_id, period=current)], ignore_conflicts=True)
+    taken = _add_to_open_statement(community_id=community_id, period=current, units=units, amount=amount)
+    if taken is None:  # issuing needs the month to have ended, so the running month is always open
         raise TransitionNotAllowed(_("The current month's statement is already issued."))
-    return statement
+    return taken
 
 
 def _ledger_append(*, case_id: int, community_id: int, kind: str, amount: Decimal, period: date, **fields) -> Accrual:
-    statement = _statement_for_line(community_id=community_id, period=period)
-    line = Accrual.objects.create(
+    units = 1 if kind == K.ACCRUAL else -1
+    statement_id, period = _statement_for_line(community_id=community_id, period=period, units=units, amount=amount)
+    return Accrual.objects.create(
         case_id=case_id,
         community_id=community_id,
-        statement=statement,
+        statement_id=statement_id,
         kind=kind,
         amount=amount,
-        period=statement.period,
+        period=period,
         **fields,
     )
-    units = 1 if kind == K.ACCRUAL else -1
-    Statement.objects.filter(pk=statement.pk).update(count=F("count") + units, amount=F("amount") + amount)
-    return line
 
 
 # Channels where the product, not a front office, opens the case: a proactive offer accepted, a renewal. Such a case
