@@ -153,6 +153,16 @@ def facts_for(applicant: Applicant) -> Facts:
     return facts
 
 
+def waiting_on_registries(applicant: Applicant) -> bool:
+    """A question the pre-screener reads is still pending for the person (its answer may add a suggestion)."""
+    from registries.models import RegistryQuery
+    from registries.services import PRESCREEN_REGISTRIES
+
+    return RegistryQuery.objects.filter(
+        applicant=applicant, status__in=RegistryQuery.PENDING, registry__code__in=PRESCREEN_REGISTRIES
+    ).exists()
+
+
 def open_application(applicant: Applicant) -> Application | None:
     """The person's application still being assembled (with a draft case), newest first."""
     return (

@@ -218,3 +218,23 @@ def test_the_desk_check_asks_what_the_prescreener_reads_and_a_case_then_reuses_i
     passport = DocumentType.objects.get(code="passport")
     assert Document.objects.filter(case__application=application, document_type=passport).count() == 1
     assert not front.open_cases_of(applicant=person, service_type=ServiceType.objects.get(code="funeral"))
+
+
+def test_the_suggestions_part_waits_on_pending_questions_then_shows_the_answer(registries, gateway, client):  # noqa: F811
+    from registries.services import registry_query_run
+
+    world = registries
+    person = mother(world, gateway)
+    desk_check_run(applicant=person, by=world.clerk_a, front_office_id=world.fo_a.pk)  # nudges not sent: pending
+    client.force_login(world.clerk_a)
+    url = f"/front/applicants/{person.pk}/suggestions/"
+    waiting = client.get(url)
+    assert waiting.status_code == 200
+    assert "load delay:3s" in waiting.content.decode() and "registries-answered from:body" in waiting.content.decode()
+    for pk in RegistryQuery.objects.filter(applicant=person, status=S.QUEUED).values_list("pk", flat=True):
+        registry_query_run(query_id=pk, may_retry=False)
+    done = client.get(url).content.decode()
+    assert "load delay" not in done
+    assert ServiceType.objects.get(code="childbirth").name in done
+    client.force_login(world.clerk_b)  # another community's clerk, without the person's identifier
+    assert client.get(url).status_code == 404
