@@ -8,6 +8,9 @@ class FrontofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.areas import Area, area_register
+        from frontoffice.prescreen import connect_catalogue_signals
+
+        connect_catalogue_signals()
 
         area_register(
             Area(
