@@ -301,6 +301,9 @@ REGISTRY_STALE_SECONDS = env_int("REGISTRY_STALE_SECONDS", 120)
 # A queued query whose time has come is left this long for its own nudge before the sweeper sends one.
 REGISTRY_NUDGE_GRACE_SECONDS = env_int("REGISTRY_NUDGE_GRACE_SECONDS", 30)
 REGISTRY_HEALTH_WINDOW_MINUTES = env_int("REGISTRY_HEALTH_WINDOW_MINUTES", 30)
+# An answer this recent (or a question still pending) serves every case of the application, and a case opened after
+# the check at the desk, instead of asking again (docs/registries.md "One question per application").
+REGISTRY_ANSWER_FRESH_DAYS = env_int("REGISTRY_ANSWER_FRESH_DAYS", 30)
 CELERY_BEAT_SCHEDULE["registries-sweep"] = {"task": "registries.sweep", "schedule": 60.0}
 # --- Proactive offers from registry events (proactive/, registries/events.py; docs/proactive.md) ----------------
 REGISTRY_EVENTS_SERVICE = env("REGISTRY_EVENTS_SERVICE", "SEVDEIR-TEST/GOV/37567866/events/eventFeed")

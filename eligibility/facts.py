@@ -1,7 +1,9 @@
-"""``Facts`` from a case: its dates, its applicant, and the answered registry queries of the case.
+"""``Facts`` from a case: its dates, its applicant, and the answered registry queries that serve the case.
 
-The latest query of each registry for the case counts. Each fact records its source: the registry, our query id, the
-evidence page filed from the answer (when the answer came while the package was being assembled) or the case field.
+A registry is asked once per application (``RegistryQuery.objects.for_case``: the application's queries, and the
+case's own from before they were shared); the latest query of each registry counts. Each fact records its source:
+the registry, our query id, the evidence page filed from the answer (when the answer came while the package was being
+assembled) or the case field.
 A registry not asked, still pending, failed or overdue makes its facts unknown, with the reason named.
 """
 
@@ -35,7 +37,7 @@ _first_page = Subquery(
 def _latest_queries(case: Case) -> dict[str, RegistryQuery]:
     latest: dict[str, RegistryQuery] = {}
     rows = (
-        RegistryQuery.objects.filter(case=case)
+        RegistryQuery.objects.for_case(case)
         .select_related("registry")
         .annotate(first_page_id=_first_page)
         .order_by("asked_at", "pk")

@@ -6,6 +6,7 @@ Function views like ``frontoffice.views``: parse, call one service of ``frontoff
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +17,7 @@ from cases.models import DocumentType
 from cases.selectors import application_get
 from frontoffice import applications, pdf, prescreen, selectors
 from frontoffice.application_forms import ApplicationOpenForm, ServiceAddForm
+from frontoffice.templatetags.applications import suggestions_context
 from frontoffice.views import _chosen, _pdf_response, front_office_required
 
 
@@ -68,6 +70,22 @@ def _needed_types(cases) -> list[DocumentType]:
             for document_type in item.document_types.all():
                 seen.setdefault(document_type.pk, document_type)
     return list(seen.values())
+
+
+@require_GET
+@front_office_required
+def applicant_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pre-screener's part of the applicant's (or an application's) page, again: loaded when the registries
+    answer (the check at the desk says so) and every few seconds while questions for it are still pending."""
+    identifier = request.GET.get("identifier", "")
+    applicant = selectors.applicant_for_clerk(user=request.user, pk=pk, identifier=identifier)
+    application = None
+    if request.GET.get("application", "").isdigit():
+        application = application_get(user=request.user, pk=int(request.GET["application"]))
+        if application.applicant_id != applicant.pk:
+            raise Http404
+    context = suggestions_context(applicant, application, identifier=identifier)
+    return render(request, "frontoffice/partials/suggestions.html", {**context, "csrf_token": get_token(request)})
 
 
 @require_GET

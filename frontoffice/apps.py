@@ -11,6 +11,9 @@ class FrontofficeConfig(AppConfig):
         from frontoffice.batches import resumable
 
         resumable.register()  # scanned stacks by tus (the uploads app stores what it is told to)
+        from frontoffice.prescreen import connect_catalogue_signals
+
+        connect_catalogue_signals()
 
         area_register(
             Area(

@@ -179,7 +179,7 @@ def application_receipt_pdf(application) -> bytes:
         w.text(f"{n}. {case.service_type.name}", bold=True, indent=4 * mm)
         w.pair(_("Case number"), case.number)
         w.pair(_("Status"), str(case.get_status_display()))
-        w.pair(_("Decided by"), case.back_office.name)
+        w.pair(_("Decided in"), case.back_office.name)
         w.pair(_("Decision due by"), case.due_date.strftime("%d.%m.%Y") if case.due_date else _("once submitted"))
     w.rule()
     w.text(_("Documents received"), size=12, bold=True)

@@ -7,11 +7,13 @@ already in (``registries.models.RegistryQuery``: ДРАЦС births, ДРФО/П�
 ``eligibility`` app's rules exist, add a function to ``RULES`` that asks them (``rule(facts) -> [Hint]``); nothing
 else changes. Services the person already has an open case for are never offered.
 
-Two indexed queries per applicant (their answered registry queries, their open cases) and one for the evidence
-of their open application, whatever the size of the register.
+Two indexed queries per applicant (their answered registry queries, their open cases), and two for their open
+application and its evidence when a service is suggested, whatever the size of the register; the catalogue (what
+the registries stand in for, the services and their checklists) is read once per process (``catalogue``).
 """
 
 import datetime
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -129,28 +131,89 @@ def idp_rule(facts: Facts) -> Iterable[Hint]:
 RULES: list[Callable[[Facts], Iterable[Hint]]] = [births_rule, income_rule, disability_rule, idp_rule]
 
 
+# The catalogue the pre-screener reads on every call (what each registry stands in for, each service and its
+# required checklist items) changes only in the admin: it is read once per process and kept this many seconds.
+CATALOGUE_SECONDS = 60
+_catalogue: dict = {"at": None}
+
+
+@dataclass
+class _Catalogue:
+    registry_codes: dict[int, str]  # registry id → code
+    stands_for: dict[int, set[int]]  # registry id → document type ids
+    services: dict[str, ServiceType]  # active services by code
+    required: dict[int, list[set[int]]]  # service id → one set of document type ids per required item
+
+
+def catalogue_forget(**kwargs) -> None:
+    """Read the catalogue afresh on the next call (this process saved a service, a checklist item or a registry;
+    other processes see the change within ``CATALOGUE_SECONDS``)."""
+    _catalogue.update(value=None, at=None)
+
+
+def connect_catalogue_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from registries.models import Registry
+
+    for model in (ServiceType, ChecklistItem, Registry):
+        post_save.connect(catalogue_forget, sender=model, dispatch_uid=f"prescreen.forget.save.{model.__name__}")
+        post_delete.connect(catalogue_forget, sender=model, dispatch_uid=f"prescreen.forget.delete.{model.__name__}")
+    for through in (Registry.stands_for.through, ChecklistItem.document_types.through):
+        m2m_changed.connect(catalogue_forget, sender=through, dispatch_uid=f"prescreen.forget.m2m.{through.__name__}")
+
+
+def catalogue() -> _Catalogue:
+    from registries.models import Registry
+
+    now = time.monotonic()
+    cached = _catalogue.get("value")
+    if cached is not None and now - _catalogue["at"] < CATALOGUE_SECONDS:
+        return cached
+    stands_for: dict[int, set[int]] = {}
+    for registry_id, type_id in Registry.stands_for.through.objects.values_list("registry_id", "documenttype_id"):
+        stands_for.setdefault(registry_id, set()).add(type_id)
+    required: dict[int, list[set[int]]] = {}
+    for item in ChecklistItem.objects.filter(required=True).prefetch_related("document_types").order_by("pk"):
+        required.setdefault(item.service_type_id, []).append({t.pk for t in item.document_types.all()})
+    value = _Catalogue(
+        registry_codes=dict(Registry.objects.values_list("pk", "code")),
+        stands_for=stands_for,
+        services={s.code: s for s in ServiceType.objects.filter(active=True)},
+        required=required,
+    )
+    _catalogue.update(value=value, at=now)
+    return value
+
+
 def facts_for(applicant: Applicant) -> Facts:
-    """The newest answer of each registry about the person (one query)."""
-    from registries.models import Registry, RegistryQuery
+    """The newest answer of each registry about the person (one query; the catalogue is kept per process)."""
+    from registries.models import RegistryQuery
 
     facts = Facts(applicant=applicant)
+    known = catalogue()
     answered = (
         RegistryQuery.objects.filter(applicant=applicant, status=RegistryQuery.Status.ANSWERED)
-        .select_related("registry")
         .order_by("-answered_at", "-pk")
-        .only("answer", "registry__code", "registry_id")
+        .values_list("registry_id", "answer")
     )
-    registry_ids = set()
-    for query in answered[:50]:
-        facts.answers.setdefault(query.registry.code, query.answer or {})
-        registry_ids.add(query.registry_id)
-    if registry_ids:
-        facts.answered_types = set(
-            Registry.stands_for.through.objects.filter(registry_id__in=registry_ids).values_list(
-                "documenttype_id", flat=True
-            )
-        )
+    for registry_id, answer in answered[:50]:
+        code = known.registry_codes.get(registry_id)
+        if code is None:
+            continue
+        facts.answers.setdefault(code, answer or {})
+        facts.answered_types |= known.stands_for.get(registry_id, set())
     return facts
+
+
+def waiting_on_registries(applicant: Applicant) -> bool:
+    """A question the pre-screener reads is still pending for the person (its answer may add a suggestion)."""
+    from registries.models import RegistryQuery
+    from registries.services import PRESCREEN_REGISTRIES
+
+    return RegistryQuery.objects.filter(
+        applicant=applicant, status__in=RegistryQuery.PENDING, registry__code__in=PRESCREEN_REGISTRIES
+    ).exists()
 
 
 def open_application(applicant: Applicant) -> Application | None:
@@ -178,13 +241,10 @@ def suggestions_for(applicant: Applicant, *, application: Application | None = N
             "service_type__code", flat=True
         )
     )
-    codes = [code for code in hints if code not in open_codes]
+    known = catalogue()
+    codes = [code for code in hints if code not in open_codes and code in known.services]
     if not codes:
         return []
-    services = {s.code: s for s in ServiceType.objects.filter(code__in=codes, active=True)}
-    items = list(
-        ChecklistItem.objects.filter(service_type__code__in=codes, required=True).prefetch_related("document_types")
-    )
     if application is None:
         application = open_application(applicant)
     here = set(facts.answered_types)
@@ -196,10 +256,8 @@ def suggestions_for(applicant: Applicant, *, application: Application | None = N
         )
     result = []
     for code in codes:
-        if code not in services:
-            continue
-        service = services[code]
-        own = [item for item in items if item.service_type_id == service.pk]
-        satisfied = sum(any(t.pk in here for t in item.document_types.all()) for item in own)
+        service = known.services[code]
+        own = known.required.get(service.pk, [])
+        satisfied = sum(bool(types & here) for types in own)
         result.append(Suggestion(service=service, reason=hints[code], satisfied=satisfied, required=len(own)))
     return result

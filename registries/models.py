@@ -63,8 +63,23 @@ class Registry(models.Model):
         return "/".join(self.service_id_parts)
 
 
+class RegistryQueryQuerySet(models.QuerySet):
+    def for_case(self, case) -> "RegistryQueryQuerySet":
+        """The queries whose answer serves ``case``: those of its application (one question for every case of the
+        visit) and, for rows from before applications shared them, those asked for the case itself."""
+        q = models.Q(case_id=case.pk)
+        if case.application_id is not None:
+            q |= models.Q(application_id=case.application_id)
+        return self.filter(q)
+
+
 class RegistryQuery(models.Model):
-    """One question to one registry about one person, for a case (or at the desk), with its answer and proof.
+    """One question to one registry about one person, for an application's cases (or at the desk), with its answer
+    and proof.
+
+    A query asked for an application (``application``) serves every case of it: a second case needing the same
+    registry about the same subject (``subject_key``) reuses a pending or fresh answer instead of asking again
+    (``registries.services.registry_queries_for_new_case``). ``case`` is the case it was first asked for, if any.
 
     queued → sent → answered | not_found | failed | overdue. ``sent`` rows are claimed with a fresh ``attempt_token``;
     an answer is applied only by the attempt that holds the token (compare-and-set), so a query sent twice after a
@@ -84,6 +99,7 @@ class RegistryQuery(models.Model):
         MANUAL = "manual", _("Asked again")
         DESK_CHECK = "desk_check", _("Check at the desk")
         RENEWAL = "renewal", _("Renewal of a fixed-term benefit")
+        PRESCREEN = "prescreen", _("Pre-screening at the desk")
 
     PENDING = (Status.QUEUED, Status.SENT)
     FINISHED = (Status.ANSWERED, Status.NOT_FOUND, Status.FAILED, Status.OVERDUE)
@@ -92,7 +108,13 @@ class RegistryQuery(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="registry_queries"
     )
+    application = models.ForeignKey(
+        "cases.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="registry_queries"
+    )
     applicant = models.ForeignKey("cases.Applicant", on_delete=models.PROTECT, related_name="registry_queries")
+    # A keyed hash of the identifier asked about (``services.subject_key``): an answer is reused only for the same
+    # identifier, so a corrected RNOKPP asks again and an answer about the old one is never attached.
+    subject_key = models.CharField(max_length=64, blank=True, editable=False)
     purpose = models.CharField(_("purpose"), max_length=100)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.CASE_OPEN)
     # Who asked: a person (the clerk who opened the case, or asked again) or, when empty, the system.
@@ -122,6 +144,8 @@ class RegistryQuery(models.Model):
     dialect = models.CharField(max_length=10, blank=True)
     documents = models.ManyToManyField("cases.Document", blank=True, related_name="registry_queries")
 
+    objects = RegistryQueryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-asked_at", "-pk"]
         verbose_name = _("registry query")
@@ -135,6 +159,7 @@ class RegistryQuery(models.Model):
             models.Index(fields=["registry", "answered_at"], name="regquery_registry_answered"),
             models.Index(fields=["case", "registry"], name="regquery_case_registry"),
             models.Index(fields=["applicant", "asked_at"], name="regquery_applicant"),
+            models.Index(fields=["application", "registry"], name="regquery_application_registry"),
         ]
 
     def __str__(self) -> str:

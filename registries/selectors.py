@@ -5,13 +5,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import clock
 from cases.access import access_for
-from cases.models import AccessLogEntry, Applicant, Case, Membership
+from cases.models import AccessLogEntry, Applicant, Case, ChecklistItem, Membership
 from cases.selectors import applicant_get, case_visible
 from registries.models import Registry, RegistryQuery
 
@@ -24,9 +24,10 @@ def registry_list() -> QuerySet[Registry]:
 
 
 def case_queries(*, case: Case) -> list[RegistryQuery]:
-    """Every query of a case (``case`` comes from a scoped selector), newest first, with registry and types."""
+    """Every query serving a case (its application's; ``case`` comes from a scoped selector), newest first, with
+    registry and types."""
     return list(
-        RegistryQuery.objects.filter(case=case)
+        RegistryQuery.objects.for_case(case)
         .select_related("registry")
         .prefetch_related(Prefetch("registry__stands_for"))
         .order_by("-asked_at", "-pk")
@@ -64,9 +65,11 @@ def applicant_access_records(*, applicant: Applicant) -> tuple[list[RegistryQuer
     """Every registry query and every file view about the person (call with an applicant the user may see)."""
     queries = list(
         RegistryQuery.objects.filter(applicant=applicant)
-        .select_related("registry", "asked_by", "front_office", "case")
+        .select_related("registry", "asked_by", "front_office", "case", "application")
+        .prefetch_related("registry__stands_for")
         .order_by("-asked_at", "-pk")
     )
+    with_served(queries)
     views = list(
         AccessLogEntry.objects.filter(case__applicant=applicant).select_related("user", "case").order_by("-at", "-pk")
     )
@@ -188,26 +191,66 @@ def refresh_health(registry: Registry) -> dict:
     return health
 
 
+def with_served(queries: list[RegistryQuery]) -> list[RegistryQuery]:
+    """Set ``served_cases`` on each query: the cases whose package its answer serves — the cases of its application
+    whose checklist names a type the registry stands in for (the question's purposes), else the case it was asked
+    for. Two queries whatever the number of rows."""
+    app_ids = {q.application_id for q in queries if q.application_id}
+    by_app: dict[int, list[Case]] = {}
+    needs: dict[int, set[int]] = {}
+    if app_ids:
+        cases = list(
+            Case.objects.filter(application_id__in=app_ids)
+            .exclude(status=Case.Status.WITHDRAWN)
+            .select_related("service_type")
+            .order_by("pk")
+        )
+        for case in cases:
+            by_app.setdefault(case.application_id, []).append(case)
+        rows = ChecklistItem.document_types.through.objects.filter(
+            checklistitem__service_type_id__in={c.service_type_id for c in cases}
+        ).values_list("checklistitem__service_type_id", "documenttype_id")
+        for service_id, type_id in rows:
+            needs.setdefault(service_id, set()).add(type_id)
+    for q in queries:
+        stands = {t.pk for t in q.registry.stands_for.all()}
+        served = [c for c in by_app.get(q.application_id, []) if needs.get(c.service_type_id, set()) & stands]
+        q.served_cases = served or ([q.case] if q.case_id else [])
+    return queries
+
+
 def queries_for_the_person(*, cases) -> list[dict]:
     """ "Who looked at my data" on the applicant's status page (public.data_access source): every question asked of a
     registry for these cases — which registry, on whose behalf, when and for what purpose."""
-    queries = (
-        RegistryQuery.objects.filter(case__in=cases)
+    cases = list(cases)
+    scope = Q(case__in=cases)
+    app_ids = {c.application_id for c in cases if c.application_id}
+    if app_ids:
+        scope |= Q(application_id__in=app_ids)
+    queries = list(
+        RegistryQuery.objects.filter(scope)
         .select_related("registry", "case__service_type", "front_office")
+        .prefetch_related("registry__stands_for")
         .order_by("-asked_at", "-pk")[:200]
     )
-    return [
-        {
-            "at": q.asked_at,
-            "case": q.case.number,
-            "office": q.front_office.name if q.front_office else _("the system"),
-            "what": _("your record in %(registry)s") % {"registry": q.registry.name},
-            "purpose": (
-                _("renewing your benefit: %(service)s")
-                if q.trigger == RegistryQuery.Trigger.RENEWAL
-                else _("checking your application: %(service)s")
-            )
-            % {"service": q.case.service_type.name},
-        }
-        for q in queries
-    ]
+    with_served(queries)
+    rows = []
+    for q in queries:
+        served = [c for c in q.served_cases if c in cases] or q.served_cases
+        if not served:
+            continue
+        rows.append(
+            {
+                "at": q.asked_at,
+                "case": ", ".join(c.number for c in served),
+                "office": q.front_office.name if q.front_office else _("the system"),
+                "what": _("your record in %(registry)s") % {"registry": q.registry.name},
+                "purpose": (
+                    _("renewing your benefit: %(service)s")
+                    if q.trigger == RegistryQuery.Trigger.RENEWAL
+                    else _("checking your application: %(service)s")
+                )
+                % {"service": ", ".join(c.service_type.name for c in served)},
+            }
+        )
+    return rows

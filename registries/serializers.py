@@ -1,5 +1,6 @@
 """The registries' API shapes (the contract in issue 11; docs/registries.md)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registries.models import RegistryQuery
@@ -58,11 +59,31 @@ class DataAccessQuerySerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     asked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     front_office = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    application = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    served_cases = serializers.SerializerMethodField(
+        help_text="Numbers of the cases whose package this one answer serves (the question's purposes)."
+    )
 
     class Meta:
         model = RegistryQuery
-        fields = ["id", "registry", "purpose", "case", "front_office", "asked_by", "asked_at", "status", "trigger"]
+        fields = [
+            "id",
+            "registry",
+            "purpose",
+            "case",
+            "application",
+            "served_cases",
+            "front_office",
+            "asked_by",
+            "asked_at",
+            "status",
+            "trigger",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_served_cases(self, query) -> list[str]:
+        return [case.number for case in getattr(query, "served_cases", [])]
 
 
 class FileViewSerializer(serializers.Serializer):

@@ -10,9 +10,11 @@ date. A late, missing or wrong answer never extends a deadline or refuses anythi
 
 import contextlib
 import hashlib
+import hmac
 import logging
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,8 +25,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from cases import clock
+from cases.checklist import document_type_ids
 from cases.deadlines import add_days
-from cases.models import Applicant, Case, Document, DocumentType, Page, SourceFile
+from cases.models import Applicant, Case, Document, DocumentType, FrontOffice, Page, SourceFile
 from cases.queue import enqueue_on_commit, send
 from registries import client, evidence, selectors
 from registries.exceptions import NoIdentifier, RegistryUnavailable
@@ -52,6 +55,14 @@ def subject_of(applicant: Applicant) -> dict:
     raise NoIdentifier()
 
 
+def subject_key(subject: dict) -> str:
+    """A keyed hash of the identifier a registry is asked about: two questions about the same identifier have the
+    same key, and the key alone does not give the identifier away."""
+    kind, value = next(iter(subject.items()))
+    message = f"{kind}:{str(value).strip().upper()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
 def registries_for_case(case: Case) -> list[Registry]:
     """Enabled registries whose answer stands in for a document type of the case's checklist."""
     type_ids = DocumentType.objects.filter(checklist_items__service_type_id=case.service_type_id).values("pk")
@@ -68,12 +79,16 @@ def _enqueue(query: RegistryQuery) -> None:
     enqueue_on_commit(run_query, query_id=query.pk)
 
 
-def _create(*, registry, applicant, case=None, by=None, front_office=None, trigger) -> RegistryQuery:
+def _create(
+    *, registry, applicant, case=None, application_id=None, key="", by=None, front_office=None, trigger
+) -> RegistryQuery:
     now = clock.now()
     query = RegistryQuery.objects.create(
         registry=registry,
         applicant=applicant,
         case=case,
+        application_id=application_id,
+        subject_key=key,
         purpose=registry.purpose_id,
         trigger=trigger,
         asked_by=by,
@@ -87,43 +102,151 @@ def _create(*, registry, applicant, case=None, by=None, front_office=None, trigg
     return query
 
 
+def _fresh_since():
+    return clock.now() - timedelta(days=settings.REGISTRY_ANSWER_FRESH_DAYS)
+
+
+def _usable(query: RegistryQuery | None, *, found_only: bool = False) -> bool:
+    """Pending, or answered (found, or — unless ``found_only`` — not found) recently enough to stand for the
+    person's record now."""
+    if query is None:
+        return False
+    if query.status in RegistryQuery.PENDING:
+        return True
+    answered = query.status == Q_.ANSWERED or (query.status == Q_.NOT_FOUND and not found_only)
+    return answered and query.answered_at is not None and query.answered_at >= _fresh_since()
+
+
+def shared_query(*, registry: Registry, applicant: Applicant, key: str, application_id: int | None):
+    """The newest question to ``registry`` about the same subject that an application's case may use instead of
+    asking again: one of the application's own, or one asked at the desk not yet taken by any application. None
+    when there is none, or when the newest one failed, went overdue or grew stale (then it is asked again, once,
+    for every case of the application). A "not found" from the desk is not taken over: a record (a birth) may have
+    been made since, and the application asks for itself."""
+    scope = Q(application_id__isnull=True, case_id__isnull=True)
+    if application_id is not None:
+        scope |= Q(application_id=application_id)
+    query = (
+        RegistryQuery.objects.filter(scope, registry=registry, applicant=applicant, subject_key=key)
+        .order_by("-asked_at", "-pk")
+        .first()
+    )
+    return query if _usable(query, found_only=query is not None and query.application_id is None) else None
+
+
+def _adopt(query: RegistryQuery, application_id: int | None) -> bool:
+    """Let the application use a query asked at the desk (compare-and-set: one application takes it)."""
+    if query.application_id is not None or application_id is None:
+        return query.application_id == application_id
+    taken = RegistryQuery.objects.filter(pk=query.pk, application_id__isnull=True).update(application_id=application_id)
+    if taken:
+        query.application_id = application_id
+    return bool(taken)
+
+
 def registry_queries_for_new_case(
     *, case: Case, by, trigger: str = RegistryQuery.Trigger.CASE_OPEN
 ) -> list[RegistryQuery]:
-    """Ask at once every registry that can stand in for an item of the new case's checklist. Call it inside the
-    transaction that opens the case: the questions go out when it commits. A person with no identifier is asked
-    nothing (their papers are the evidence). ``trigger`` says why (a renewal the system opened: ``renewal``)."""
+    """Ask every registry that can stand in for an item of the new case's checklist — unless the case's application
+    (or the check at the desk) already asked it about the same subject and the question is pending or its answer
+    fresh: then that one query serves this case too, and an answer already in is filed for it now. Call it inside
+    the transaction that opens the case: new questions go out when it commits. A person with no identifier is asked
+    nothing (their papers are the evidence). ``trigger`` says why; a renewal the system opened (``renewal``) always
+    asks afresh: refreshing the facts is its point."""
     try:
-        subject_of(case.applicant)
+        key = subject_key(subject_of(case.applicant))
     except NoIdentifier:
         return []
-    return [
-        _create(
-            registry=registry,
-            applicant=case.applicant,
-            case=case,
-            by=by,
-            front_office=case.front_office,
-            trigger=trigger,
+    queries = []
+    for registry in registries_for_case(case):
+        query = (
+            None
+            if trigger == RegistryQuery.Trigger.RENEWAL
+            else shared_query(registry=registry, applicant=case.applicant, key=key, application_id=case.application_id)
         )
-        for registry in registries_for_case(case)
-    ]
+        if query is not None and _adopt(query, case.application_id):
+            if query.status == Q_.ANSWERED:
+                _file_evidence(query)
+            queries.append(query)
+            continue
+        queries.append(
+            _create(
+                registry=registry,
+                applicant=case.applicant,
+                case=case,
+                application_id=case.application_id,
+                key=key,
+                by=by,
+                front_office=case.front_office,
+                trigger=trigger,
+            )
+        )
+    return queries
 
 
 def registry_query_ask(*, case: Case, registry_code: str, by) -> RegistryQuery:
-    """Ask one registry (again) for a case: a new query row; earlier ones stay as they were."""
+    """Ask one registry (again) for a case and every other case of its application: a new query row; earlier ones
+    stay as they were. While a question about the same subject is still pending, that one is returned (a double
+    click asks once)."""
     registry = Registry.objects.filter(code=registry_code, enabled=True).first()
     if registry is None:
         raise RegistryUnavailable()
-    subject_of(case.applicant)
+    key = subject_key(subject_of(case.applicant))
+    pending = (
+        RegistryQuery.objects.for_case(case)
+        .filter(registry=registry, subject_key=key, status__in=RegistryQuery.PENDING)
+        .order_by("-asked_at", "-pk")
+        .first()
+    )
+    if pending is not None:
+        return pending
     return _create(
         registry=registry,
         applicant=case.applicant,
         case=case,
+        application_id=case.application_id,
+        key=key,
         by=by,
         front_office=case.front_office,
         trigger=RegistryQuery.Trigger.MANUAL,
     )
+
+
+# The registries the pre-screener reads (frontoffice.prescreen): births, incomes, disability, displacement.
+PRESCREEN_REGISTRIES = ("dracs", "drfo", "pfu", "disability", "idp")
+
+
+def registry_queries_for_prescreen(*, applicant: Applicant, by, front_office_id: int | None = None):
+    """Ask, in the background, the registries the pre-screener reads, once identity is in (the person registered,
+    or checked at the desk), so its suggestions appear before any case is opened. A registry already asked about
+    the same subject (pending, or answered fresh) is not asked again; a case opened later uses these answers
+    (``shared_query``). Nothing waits for them: the questions go out after the commit. Returns the new queries."""
+    try:
+        key = subject_key(subject_of(applicant))
+    except NoIdentifier:
+        return []
+    asked = []
+    front_office = FrontOffice.objects.filter(pk=front_office_id).first() if front_office_id else None
+    registries = Registry.objects.filter(enabled=True, code__in=PRESCREEN_REGISTRIES).order_by("position", "pk")
+    for registry in registries:
+        newest = (
+            RegistryQuery.objects.filter(registry=registry, applicant=applicant, subject_key=key)
+            .order_by("-asked_at", "-pk")
+            .first()
+        )
+        if _usable(newest):
+            continue
+        asked.append(
+            _create(
+                registry=registry,
+                applicant=applicant,
+                key=key,
+                by=by,
+                front_office=front_office,
+                trigger=RegistryQuery.Trigger.PRESCREEN,
+            )
+        )
+    return asked
 
 
 # --- running one query (the task's body) ----------------------------------------------------------------------------
@@ -184,10 +307,11 @@ def registry_query_run(*, query_id: int, may_retry: bool = True) -> int | None:
     query = RegistryQuery.objects.select_related("registry", "applicant", "case").get(pk=query_id)
     try:
         delay = _attempt(query, token, may_retry=may_retry)
-        if delay is None and query.case_id:
-            transaction.on_commit(
-                lambda: query_finished.send(sender=RegistryQuery, query_id=query.pk, case_id=query.case_id)
-            )
+        if delay is None:
+            for case_id in served_case_ids(query):
+                transaction.on_commit(
+                    partial(query_finished.send, sender=RegistryQuery, query_id=query.pk, case_id=case_id)
+                )
         return delay
     finally:
         # Outages are loud: a failure (or the first success after one) updates the health behind the banner.
@@ -271,7 +395,7 @@ def _fail(query: RegistryQuery, token, code: str, detail: str, *, latency_ms=Non
 def _answer(query: RegistryQuery, token, data: dict, answer: client.Answer) -> None:
     now = clock.now()
     saved: list[str] = []
-    if not query.case_id:  # nothing to file: the answer is the row's own state
+    if not query.case_id and not query.application_id:  # asked at the desk: the answer is the row's own state
         _finish_quickly(
             query.pk,
             token,
@@ -300,7 +424,9 @@ def _answer(query: RegistryQuery, token, data: dict, answer: client.Answer) -> N
                 dialect=answer.dialect,
             )
             if done:
-                saved = _file_evidence(query, data, answered_at=now, request_hash=answer.request_hash)
+                query.status, query.answer, query.answered_at = Q_.ANSWERED, data, now
+                query.request_hash = answer.request_hash
+                saved = _file_evidence(query)
     except BaseException:
         for name in saved:
             with contextlib.suppress(Exception):
@@ -308,29 +434,71 @@ def _answer(query: RegistryQuery, token, data: dict, answer: client.Answer) -> N
         raise
 
 
-def _file_evidence(query: RegistryQuery, data: dict, *, answered_at, request_hash: str) -> list[str]:
-    """The answer as a one-page extract in the case, one document per checklist type it stands in for. Call inside
-    the transaction that marked the query answered. Returns the stored file names (for clean-up on failure)."""
-    case = Case.objects.select_for_update().get(pk=query.case_id)
-    if case.status not in ATTACHABLE:
-        return []
-    registry = query.registry
-    wanted = set(
-        DocumentType.objects.filter(checklist_items__service_type_id=case.service_type_id).values_list("pk", flat=True)
+def served_case_ids(query: RegistryQuery) -> list[int]:
+    """The cases whose package the query's answer serves: every case of its application about the same person
+    (or, for a row from before applications shared answers, its own case). Withdrawn cases are left out."""
+    if query.application_id is None:
+        return [query.case_id] if query.case_id else []
+    return list(
+        Case.objects.filter(application_id=query.application_id, applicant_id=query.applicant_id)
+        .exclude(status=Case.Status.WITHDRAWN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    types = [t for t in registry.stands_for.order_by("pk") if t.pk in wanted] or list(registry.stands_for.all()[:1])
-    if not types:
+
+
+def _file_evidence(query: RegistryQuery) -> list[str]:
+    """File the answer once as a one-page extract for the cases it serves: one document per type the registry
+    stands in for that some case still being assembled needs, kept in the first such case; the application's other
+    cases see it there (``cases.checklist.shared_documents``). A type already filed from this query is not filed
+    again, so calling it again (a case added later) files only what the new case needs. Call inside a transaction,
+    with the query answered. Returns the stored file names (for clean-up on failure)."""
+    ids = served_case_ids(query)
+    if not ids:
+        return []
+    cases = list(Case.objects.select_for_update().filter(pk__in=ids).select_related("service_type").order_by("pk"))
+    registry = query.registry
+    stands_for = list(registry.stands_for.order_by("pk"))
+    filed = set(query.documents.values_list("document_type_id", flat=True))
+    homes: dict[int, tuple[Case, list[DocumentType]]] = {}
+    for document_type in stands_for:
+        if document_type.pk in filed:
+            continue
+        home = next((c for c in cases if c.status in ATTACHABLE and document_type.pk in document_type_ids(c)), None)
+        if home is not None:
+            homes.setdefault(home.pk, (home, []))[1].append(document_type)
+    if not homes and not filed and stands_for and query.case_id:
+        # Asked by hand for a case whose checklist names none of the registry's types: the extract is kept there.
+        own = next((c for c in cases if c.pk == query.case_id and c.status in ATTACHABLE), None)
+        if own is not None:
+            homes[own.pk] = (own, stands_for[:1])
+    if not homes:
         return []
     image, thumbnail, width, height = evidence.render_extract(
         registry_name=registry.name_uk,
         service_id=registry.service_id,
         person=f"{query.applicant.full_name}, {query.applicant.birth_date:%d.%m.%Y}",
-        data=data,
+        data=query.answer or {},
         query_id=str(query.query_id),
-        answered_at=answered_at,
-        request_hash=request_hash,
+        answered_at=query.answered_at,
+        request_hash=query.request_hash,
     )
     sha = hashlib.sha256(image).hexdigest()
+    saved: list[str] = []
+    documents = []
+    for case, types in homes.values():
+        names, filed_here = _file_in(
+            query, case, types, image=image, thumbnail=thumbnail, size=(width, height), sha=sha
+        )
+        saved += names
+        documents += filed_here
+    query.documents.add(*documents)
+    return saved
+
+
+def _file_in(query: RegistryQuery, case: Case, types: list[DocumentType], *, image, thumbnail, size, sha):
+    """The extract stored once in ``case``, one registry document (a ready page) per type: (file names, documents)."""
+    registry = query.registry
     saved = [default_storage.save(f"cases/{case.pk}/originals/{sha[:20]}.jpg", ContentFile(image))]
     by = query.asked_by or case.created_by
     source = SourceFile.objects.create(
@@ -363,14 +531,13 @@ def _file_evidence(query: RegistryQuery, data: dict, *, answered_at, request_has
             status=Page.Status.READY,
             image=image_name,
             thumbnail=thumb_name,
-            width=width,
-            height=height,
+            width=size[0],
+            height=size[1],
             attempts=1,
-            processed_at=answered_at,
+            processed_at=query.answered_at,
         )
         documents.append(document)
-    query.documents.add(*documents)
-    return saved
+    return saved, documents
 
 
 # --- the sweeper ----------------------------------------------------------------------------------------------------
@@ -421,8 +588,9 @@ def _norm(value) -> str:
 def desk_check_run(*, applicant: Applicant, by, front_office_id: int | None = None, case: Case | None = None):
     """Ask ЄДДР and РТГ now (while the person is at the desk) and compare with what was typed. Each question is a
     recorded query; the differences are kept (``DeskCheck``). A registry that does not answer is listed as
-    unavailable, never as a match."""
-    subject_of(applicant)
+    unavailable, never as a match. Identity being in, the registries the pre-screener reads are asked in the
+    background (``registry_queries_for_prescreen``); a case opened afterwards uses these answers."""
+    key = subject_key(subject_of(applicant))
     check = DeskCheck.objects.create(applicant=applicant, case=case, checked_by=by)
     differences, unavailable = [], []
     for code, pairs in DESK_FIELDS.items():
@@ -434,6 +602,8 @@ def desk_check_run(*, applicant: Applicant, by, front_office_id: int | None = No
             registry=registry,
             applicant=applicant,
             case=case,
+            application_id=case.application_id if case is not None else None,
+            subject_key=key,
             purpose=registry.purpose_id,
             trigger=RegistryQuery.Trigger.DESK_CHECK,
             asked_by=by,
@@ -465,4 +635,5 @@ def desk_check_run(*, applicant: Applicant, by, front_office_id: int | None = No
                 )
     check.differences, check.unavailable = differences, unavailable
     check.save(update_fields=["differences", "unavailable"])
+    registry_queries_for_prescreen(applicant=applicant, by=by, front_office_id=front_office_id)
     return check

@@ -95,7 +95,9 @@ def desk_check(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     if request.htmx:
         context = _records_context(applicant, identifier, request.user)
-        return render(request, "registries/partials/data_access.html", context)
+        response = render(request, "registries/partials/data_access.html", context)
+        response["HX-Trigger"] = "registries-answered"  # the pre-screener's part on the page loads again
+        return response
     if check.differences:
         messages.warning(request, _("The registries hold different data: see the check below."))
     else:

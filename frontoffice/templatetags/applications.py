@@ -27,10 +27,9 @@ def application_open_form(context, applicant):
     }
 
 
-@register.inclusion_tag("frontoffice/partials/suggestions.html", takes_context=True)
-def application_suggestions(context, applicant, application=None):
-    """Services the household probably qualifies for; with an application still being assembled, one click adds
-    a case to it, else one click opens an application with that service."""
+def suggestions_context(applicant, application=None, *, identifier: str = "") -> dict:
+    """What the suggestions part shows; ``waiting``: questions for the pre-screener are still pending (the part
+    asks again in a few seconds)."""
     suggestions = prescreen.suggestions_for(applicant, application=application)
     if application is None and suggestions:
         application = prescreen.open_application(applicant)
@@ -38,5 +37,18 @@ def application_suggestions(context, applicant, application=None):
         "applicant": applicant,
         "application": application,
         "suggestions": suggestions,
+        "waiting": prescreen.waiting_on_registries(applicant),
+        "identifier": identifier,
+    }
+
+
+@register.inclusion_tag("frontoffice/partials/suggestions.html", takes_context=True)
+def application_suggestions(context, applicant, application=None):
+    """Services the household probably qualifies for; with an application still being assembled, one click adds
+    a case to it, else one click opens an application with that service."""
+    request = context.get("request")
+    identifier = (request.GET.get("identifier") or "") if request else ""
+    return {
+        **suggestions_context(applicant, application, identifier=identifier),
         "csrf_token": context.get("csrf_token"),
     }

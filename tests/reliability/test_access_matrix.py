@@ -408,6 +408,12 @@ MATRIX.update(
             None,
             "in 200 404 200 404 404 404 404 404 404",
         ),
+        "frontoffice:applicant-suggestions-part": (
+            "GET",
+            lambda o: {"pk": o.draft.applicant_id},
+            None,
+            "in 200 404 200 404 404 404 404 404 404",
+        ),
         "frontoffice:application-documents": (
             "POST",
             _application("draft"),
