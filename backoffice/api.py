@@ -90,8 +90,11 @@ class QueueFilterBackend(DjangoFilterBackend):
         if filterset is None:
             return queryset
         if not filterset.is_valid():
-            field, problems = next(iter(filterset.errors.items()))
-            raise _invalid(field, problems[0])
+            field, problems = next(iter(filterset.form.errors.as_data().items()))
+            if problems[0].code == "invalid_choice" and field in ("community", "front_office"):
+                # A well-formed id of a community or office outside my back offices: not one I may see.
+                raise NotFound(_("No such %(what)s among those you may see.") % {"what": field.replace("_", " ")})
+            raise _invalid(field, problems[0].messages[0])
         return filterset.qs
 
 
