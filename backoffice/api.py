@@ -93,7 +93,11 @@ class QueueFilterBackend(DjangoFilterBackend):
             field, problems = next(iter(filterset.form.errors.as_data().items()))
             if problems[0].code == "invalid_choice" and field in ("community", "front_office"):
                 # A well-formed id of a community or office outside my back offices: not one I may see.
-                raise NotFound(_("No such %(what)s among those you may see.") % {"what": field.replace("_", " ")})
+                unseen = {
+                    "community": _("No such community among those you may see."),
+                    "front_office": _("No such front office among those you may see."),
+                }
+                raise NotFound(unseen[field])
             raise _invalid(field, problems[0].messages[0])
         return filterset.qs
 
