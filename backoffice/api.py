@@ -90,8 +90,15 @@ class QueueFilterBackend(DjangoFilterBackend):
         if filterset is None:
             return queryset
         if not filterset.is_valid():
-            field, problems = next(iter(filterset.errors.items()))
-            raise _invalid(field, problems[0])
+            field, problems = next(iter(filterset.form.errors.as_data().items()))
+            if problems[0].code == "invalid_choice" and field in ("community", "front_office"):
+                # A well-formed id of a community or office outside my back offices: not one I may see.
+                unseen = {
+                    "community": _("No such community among those you may see."),
+                    "front_office": _("No such front office among those you may see."),
+                }
+                raise NotFound(unseen[field])
+            raise _invalid(field, problems[0].messages[0])
         return filterset.qs
 
 

@@ -397,7 +397,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     # The token endpoint also has axes' lockout; this bounds anonymous hammering of the API as a whole.
@@ -415,7 +415,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cases.api.schema.bad_request_shape",
+        "cases.api.schema.error_shapes",
     ],
     # One name per choice set that several serializers share (case status, page status).
     "ENUM_NAME_OVERRIDES": {

@@ -5,6 +5,8 @@ kernel's serializers. Domain errors become ``{"code", "detail"}`` with 409 (stat
 kernel's exception handler. Back-office actions on cases (claim, decide, ...) are routed in ``backoffice.api``.
 """
 
+import datetime
+
 from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from cases.api.params import id_parameter, query_id
 from cases.api.serializers import ApplicantSerializer, DocumentSerializer, ErrorSerializer
 from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
@@ -66,7 +69,12 @@ class PDFRenderer(BaseRenderer):
     charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: JSON, and labelled so
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data)
 
 
 class FrontOfficeAPI:
@@ -80,6 +88,20 @@ class FrontOfficeAPI:
 
     def handle_exception(self, exc):
         return super().handle_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
+
+
+def _query_date(params, name: str):
+    """``?name=YYYY-MM-DD`` as a date, None when absent; anything else is a 400 naming the parameter."""
+    values = params.getlist(name)
+    if not values:
+        return None
+    raw = values[0] if len(values) == 1 else ""
+    try:
+        if len(raw) != 10 or not raw.isascii():
+            raise ValueError(raw)
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: [_("A date is written YYYY-MM-DD.")]}) from None
 
 
 @extend_schema_view(
@@ -109,7 +131,7 @@ class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveMod
                 passport_number=params.get("passport_number", ""),
                 last_name=params.get("last_name", ""),
                 first_name=params.get("first_name", ""),
-                birth_date=params.get("birth_date") or None,
+                birth_date=_query_date(params, "birth_date"),
             ).order_by("last_name", "first_name", "pk")
         return selectors.applicant_visible(user=self.request.user)
 
@@ -119,7 +141,11 @@ class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(
         summary="Register an applicant",
         request=ApplicantCreateSerializer,
-        responses={201: ApplicantSerializer, 400: OpenApiResponse(description="Field errors: {field: [messages]}")},
+        responses={
+            201: ApplicantSerializer,
+            400: OpenApiResponse(description="Field errors: {field: [messages]}"),
+            409: OpenApiResponse(ERROR, description="You may not register applicants (not a clerk of an office)."),
+        },
     )
     def create(self, request):
         serializer = ApplicantCreateSerializer(data=request.data)
@@ -141,8 +167,8 @@ CASE_ERRORS = {400: INPUT_ERRORS, 404: OpenApiResponse(ERROR), 409: OpenApiRespo
             OpenApiParameter("status", description="Status code, e.g. draft, submitted, needs_info."),
             OpenApiParameter("service_type", description="Service code."),
             OpenApiParameter("number", description="Part of the case number."),
-            OpenApiParameter("applicant", OpenApiTypes.INT, description="Applicant id."),
-            OpenApiParameter("front_office", OpenApiTypes.INT, description="Front office id."),
+            id_parameter("applicant", description="Applicant id."),
+            id_parameter("front_office", description="Front office id."),
         ],
     ),
     retrieve=extend_schema(
@@ -160,10 +186,8 @@ class CaseViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveModelMix
         user = self.request.user
         if self.action == "list":
             params = self.request.query_params
-            filters = {k: params.get(k) for k in ("status", "service_type", "number", "applicant", "front_office")}
-            for name in ("applicant", "front_office"):
-                if filters[name] and not filters[name].lstrip("-").isdigit():
-                    raise serializers.ValidationError({name: [_("Give a number (an id).")]})
+            filters = {k: params.get(k) for k in ("status", "service_type", "number")}
+            filters.update({name: query_id(self.request, name) for name in ("applicant", "front_office")})
             return selectors.clerk_case_list_api(user=user, filters=filters)
         return selectors.case_detail_for_api(user=user)
 

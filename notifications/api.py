@@ -3,13 +3,13 @@ the case (docs/api-public.md)."""
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.access import access_for
+from cases.api.params import id_parameter, query_id
 from cases.exceptions import NotPermitted
 from cases.selectors import applicant_get
 from notifications import services
@@ -28,14 +28,14 @@ class MessageSerializer(serializers.ModelSerializer):
 class NotificationListView(APIView):
     @extend_schema(
         summary="Messages sent to the applicant about a case",
-        parameters=[OpenApiParameter("case", int, required=True, description="The case id")],
-        responses=MessageSerializer(many=True),
+        parameters=[id_parameter("case", required=True, description="The case id")],
+        responses={
+            200: MessageSerializer(many=True),
+            404: OpenApiResponse(description="No such case among those you may see."),
+        },
     )
     def get(self, request):
-        raw = request.query_params.get("case", "")
-        if not raw.isdigit():
-            raise ValidationError({"case": [_("Give the case id: ?case=<id>.")]})
-        messages = message_list_for_case(user=request.user, case_id=int(raw))
+        messages = message_list_for_case(user=request.user, case_id=query_id(request, "case", required=True))
         return Response(MessageSerializer(messages, many=True).data)
 
 

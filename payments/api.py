@@ -4,6 +4,8 @@ reconciliation upload), budgets. Thin: input through serializers, reads through 
 Only ministry staff and community supervisors reach it (others: 403); a supervisor sees only their community's
 accruals and statements (others: 404). Nothing here carries an applicant's personal data."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -62,9 +64,17 @@ class PaymentsUser(permissions.BasePermission):
         return selectors.can_see_payments(request.user)
 
 
+PERIOD = {"type": "string", "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", "example": "2026-11"}
+
+
 def _month(request, name: str = "period"):
-    value = request.query_params.get(name)
-    return parse_period(value) if value else None
+    """``?period=YYYY-MM`` as the month's first day; absent is None, anything else but a month is a 400."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1 or not re.fullmatch(PERIOD["pattern"].strip("^$"), values[0]):
+        raise InvalidInput(_("A month is written YYYY-MM, e.g. 2026-03."), field=name)
+    return parse_period(values[0])
 
 
 @extend_schema_view(
@@ -120,7 +130,7 @@ class FeeRateViewSet(
         parameters=[
             OpenApiParameter("case", str, description="Case id or number"),
             OpenApiParameter("community", str, description="Community id or KATOTTG code"),
-            OpenApiParameter("period", str, description="Month, YYYY-MM"),
+            OpenApiParameter("period", PERIOD, description="Month, YYYY-MM"),
         ],
     ),
     retrieve=extend_schema(summary="A ledger line", tags=["fees"]),
@@ -157,12 +167,12 @@ class AccrualViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 STATEMENT_FILTERS = [
-    OpenApiParameter("period", str, description="Month, YYYY-MM"),
+    OpenApiParameter("period", PERIOD, description="Month, YYYY-MM"),
     OpenApiParameter("community", str, description="Community id or KATOTTG code"),
     OpenApiParameter("status", str, enum=Statement.Status.values),
 ]
 EXPORT_PARAMETERS = [
-    OpenApiParameter("period", str, required=True, description="Month, YYYY-MM"),
+    OpenApiParameter("period", PERIOD, required=True, description="Month, YYYY-MM"),
     OpenApiParameter("format", str, enum=["csv", "xlsx"], description="csv (default) or xlsx"),
 ]
 
@@ -195,7 +205,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def perform_content_negotiation(self, request, force=False):
         # ``?format=csv|xlsx`` names the export's file type, not a renderer; the export answers with a file.
-        if getattr(self, "action", None) == "export":
+        if getattr(self, "action", None) == "export" or "export" in (getattr(self, "action_map", None) or {}).values():
             return (JSONRenderer(), JSONRenderer.media_type)
         return super().perform_content_negotiation(request, force)
 

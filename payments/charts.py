@@ -71,6 +71,11 @@ def elide(name: str, limit: int = 32) -> str:
     return f"{name[:head].rstrip()}…{name[-(limit - 1 - head) :].lstrip()}"
 
 
+def one_decimal(value) -> str:
+    """A figure people read (days, averages) with one decimal, in the page's language: "3,8" in Ukrainian."""
+    return number_format(float(value or 0), decimal_pos=1)
+
+
 def money(value) -> str:
     return number_format(Decimal(value or 0), decimal_pos=2, force_grouping=True)
 

@@ -420,7 +420,7 @@ def dashboard_charts(data: dict) -> list[charts.Chart]:
         _("Median decision time per community, %(month)s, days") % {"month": f"{period:%m.%Y}"},
         _("Median days from first submission to decision, for cases decided in the month."),
         [(row["name"], row["median_days"]) for row in communities],
-        fmt=lambda v: f"{float(v or 0):.1f}",
+        fmt=charts.one_decimal,
         head=(_("Community"), _("Days")),
     )
     return [fees, offices, burn, intakes, decisions]

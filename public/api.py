@@ -112,7 +112,13 @@ def bearer_session(request):
 
 
 class StatusView(_Public):
-    @extend_schema(summary="The person's applications, cases and who looked at their data", responses=StatusSerializer)
+    @extend_schema(
+        summary="The person's applications, cases and who looked at their data",
+        responses={
+            200: StatusSerializer,
+            401: OpenApiResponse(description="No bearer token, or one that is unknown or older than 15 minutes."),
+        },
+    )
     def get(self, request):
         session = bearer_session(request)
         if session is None:
@@ -134,7 +140,11 @@ class RemoteLinkView(APIView):
     @extend_schema(
         summary="Send the applicant the link to photograph their documents (remote application)",
         request=RemoteLinkRequestSerializer,
-        responses={202: inline_serializer("RemoteLinkSent", {"detail": serializers.CharField()})},
+        responses={
+            202: inline_serializer("RemoteLinkSent", {"detail": serializers.CharField()}),
+            404: OpenApiResponse(description="No such case among those you may see."),
+            409: OpenApiResponse(description="The case does not take a phone link now (`code` says why)."),
+        },
     )
     def post(self, request):
         from cases.selectors import case_get

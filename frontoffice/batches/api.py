@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from cases import selectors as case_selectors
 from cases.access import access_for
-from cases.api.pagination import PageNumberPagination, paginated
+from cases.api.pagination import PageNumberPagination, page_parameters, paginated
 from cases.exceptions import InvalidInput
 from cases.files import PDF, file_response
 from cases.models import DocumentType, FrontOffice
@@ -163,7 +163,12 @@ class PDFRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: JSON, and labelled so
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data)
 
 
 # --- Views --------------------------------------------------------------------------------------------------------
@@ -187,7 +192,7 @@ def _front_office_for(user, requested: int | None) -> FrontOffice:
 @extend_schema(
     methods=["GET"],
     operation_id="scan_batches_list",
-    parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+    parameters=page_parameters(),
     responses=paginated(ScanBatchSerializer, "PaginatedScanBatchList"),
 )
 @extend_schema(

@@ -1,6 +1,7 @@
 """The clerk's pages: what they show, what their forms change, and how many queries they take."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -327,7 +328,14 @@ def test_needs_info_shows_the_request_and_resubmits(clerk, world):
     back.case_request_info(case=case, by=world.specialist, message="Довідка нечитабельна", items=[item])
     html = clerk.get(reverse("frontoffice:case-detail", args=[case.pk])).content.decode()
     assert "Довідка нечитабельна" in html and "requested" in html
+    # Nothing added yet: "Подати повторно" is there but disabled, with the guard's reason beside it (issue 16 item 11).
+    button = re.search(r'<button[^>]*id="resubmit-case"[^>]*>', html).group(0)
+    assert "disabled" in button and 'aria-describedby="submit-blocked"' in button
+    reason = re.search(r'<p class="error" id="submit-blocked">([^<]+)</p>', html)
+    assert reason and reason.group(1).strip()
     add_document(case, world.clerk_a, item.document_types.first())
+    html = clerk.get(reverse("frontoffice:case-detail", args=[case.pk])).content.decode()
+    assert "disabled" not in re.search(r'<button[^>]*id="resubmit-case"[^>]*>', html).group(0)
     with committed():
         clerk.post(reverse("frontoffice:case-resubmit", args=[case.pk]), {"note": "Додано", "idempotency_key": "r"})
     case.refresh_from_db()
