@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.pagination import PageNumberPagination
+from cases.api.pagination import PageNumberPagination, page_parameters
 from cases.api.serializers import ErrorSerializer
 from cases.exceptions import DomainError, InvalidInput
 from proactive import selectors, services
@@ -63,13 +63,6 @@ class OfferSerializer(serializers.Serializer):
     @extend_schema_field(OfferExplanationSerializer)
     def get_explanation(self, obj) -> dict:
         return OfferExplanationSerializer(obj).data
-
-
-class OfferPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = OfferSerializer(many=True)
 
 
 class CaseMadeSerializer(serializers.Serializer):
@@ -140,10 +133,19 @@ class OfferList(APIView):
         parameters=[
             OpenApiParameter("status", str, enum=ProactiveOffer.Status.values),
             OpenApiParameter("service", str, description="A service code, e.g. childbirth."),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *page_parameters(),
         ],
-        responses={200: OfferPageSerializer, 400: ERRORS[400], 401: ERRORS[401], 404: ERRORS[404]},
+        responses={
+            200: OpenApiResponse(
+                OfferSerializer(many=True),
+                description="The offers, newest first, as the contract gives them: a JSON array. It is paged all the "
+                "same (page, page_size; default 50, at most 500): X-Total-Count says how many there are, and a Link "
+                'header names the next and previous pages (rel="next", rel="prev").',
+            ),
+            400: ERRORS[400],
+            401: ERRORS[401],
+            404: ERRORS[404],
+        },
     )
     def get(self, request):
         status = request.query_params.get("status", "")
@@ -153,7 +155,16 @@ class OfferList(APIView):
         offers = selectors.offer_list(user=request.user, filters={"status": status, "service": service})
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(offers, request, view=self)
-        return paginator.get_paginated_response(OfferSerializer(page, many=True).data)
+        response = Response(OfferSerializer(page, many=True).data)
+        response["X-Total-Count"] = str(paginator.page.paginator.count)
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for url, rel in ((paginator.get_next_link(), "next"), (paginator.get_previous_link(), "prev"))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
 
 
 class OfferAccept(APIView):
