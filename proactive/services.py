@@ -24,6 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -43,8 +44,8 @@ from cases.queue import enqueue_on_commit
 from cases.services import application_of_one, case_number_next
 from cases.statemachine import Change
 from eligibility import rules
-from eligibility.engine import evaluate_facts
-from eligibility.rules.base import Birth, Fact, Facts, Source, sentence
+from eligibility.engine import evaluate_facts, params_for
+from eligibility.rules.base import Birth, Fact, Facts, RuleError, Source, sentence
 from notifications.models import Contact
 from notifications.services import message_queue
 from proactive import documents
@@ -604,14 +605,23 @@ def today_local() -> date:
 
 # --- the nightly sweep over known households ------------------------------------------------------------------------
 
-# Below this average monthly income (UAH) low income and a housing subsidy are probably worth offering: the
-# subsistence minimum for an able-bodied person in 2026 — a hint, the rules decide on the full declaration.
-LOW_INCOME_MONTHLY = 3328
 SWEEP_REGISTRIES = ("dracs", "disability", "idp", "drfo", "pfu")
 
 
-def _sweep_findings(answers: dict[str, dict], today: date) -> dict[str, str]:
-    """Service code → reason, from the newest answer of each registry about one person (pure, no queries)."""
+def low_income_minimum(today: date) -> Decimal | None:
+    """The low-income rule's guaranteed minimum in force today (a dated parameter row, as the rule reads it), or
+    None when no row is in force — then the sweep offers no low income rather than guess a threshold."""
+    try:
+        return params_for("low_income").value("guaranteed_minimum", today)
+    except RuleError:
+        return None
+
+
+def _sweep_findings(answers: dict[str, dict], today: date, *, minimum: Decimal | None = None) -> dict[str, str]:
+    """Service code → reason, from the newest answer of each registry about one person (pure, no queries).
+    ``minimum``: the low-income rule's guaranteed minimum in force today (``low_income_minimum``); below it (the
+    average monthly income, before the rule divides it by the family's members) low income and a housing subsidy
+    are probably worth offering — a hint, the rule decides on the full facts once the person accepts."""
     found: dict[str, str] = {}
     for birth in (answers.get("dracs") or {}).get("births") or []:
         born = _date(birth.get("birth_date"))
@@ -635,9 +645,9 @@ def _sweep_findings(answers: dict[str, dict], today: date) -> dict[str, str]:
                     months[str(row.get("month"))] = months.get(str(row.get("month")), 0.0) + float(row.get("amount"))
                 except (TypeError, ValueError):
                     continue
-    if seen:
+    if seen and minimum is not None:
         average = sum(months.values()) / len(months) if months else 0.0
-        if average < LOW_INCOME_MONTHLY:
+        if average < float(minimum):
             reason = _("ДРФО/ПФУ show an average income of %(amount)s UAH a month, below the subsistence minimum") % {
                 "amount": f"{average:.0f}"
             }
@@ -654,6 +664,7 @@ def offers_sweep(*, chunk: int = 20000) -> int:
     from registries.models import RegistryQuery
 
     today = clock.today()
+    minimum = low_income_minimum(today)
     services = {s.code: s for s in ServiceType.objects.filter(active=True)}
     by_id = {s.pk: s.code for s in services.values()}
     busy = {
@@ -692,7 +703,7 @@ def offers_sweep(*, chunk: int = 20000) -> int:
         offices = dict(Applicant.objects.filter(pk__in=list(answers)).values_list("pk", "registered_at_id"))
         new = []
         for applicant_id, known in answers.items():
-            for code, reason in _sweep_findings(known, today).items():
+            for code, reason in _sweep_findings(known, today, minimum=minimum).items():
                 if code in services and (applicant_id, code) not in busy:
                     busy.add((applicant_id, code))
                     new.append(

@@ -205,3 +205,35 @@ def test_the_nightly_sweep_offers_from_answers_on_file_once(rules, gateway):
     assert all(o.events.filter(action="detect").exists() and o.events.filter(action="offer").exists() for o in offers)
     assert offers_sweep() == 0  # the next night: nothing new
     assert ServiceType.objects.filter(code="disability").exists()
+
+
+def test_the_sweep_reads_the_low_income_threshold_from_the_rule_s_dated_parameter(rules, gateway):
+    """The guaranteed minimum in force today (3,028 UAH from 2026-01-01 in the catalog) decides the hint, not a
+    figure written into the sweep: 3,000 a month is offered low income, 3,100 is not; with no row in force, no
+    low-income offer at all."""
+    from eligibility.models import Parameter
+    from proactive.services import offers_sweep
+    from registries.models import Registry, RegistryQuery
+
+    drfo = Registry.objects.get(code="drfo")
+    below, above = mother(rules, gateway, consent=False), mother(rules, gateway, consent=False)
+    for person, amount in ((below, 3000), (above, 3100)):
+        RegistryQuery.objects.create(
+            registry=drfo,
+            applicant=person,
+            purpose="p",
+            status="answered",
+            answer={"income": [{"month": "2026-10", "amount": amount}]},
+            due_at="2026-12-31",
+        )
+    with committed():
+        offers_sweep()
+    offered = set(ProactiveOffer.objects.filter(source="sweep").values_list("applicant_id", "service_type__code"))
+    assert (below.pk, "low_income") in offered
+    assert not any(applicant == above.pk for applicant, _ in offered)
+
+    ProactiveOffer.objects.all().delete()
+    Parameter.objects.filter(service="low_income", code="guaranteed_minimum").delete()
+    with committed():
+        offers_sweep()
+    assert not ProactiveOffer.objects.filter(service_type__code="low_income").exists()
