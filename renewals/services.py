@@ -110,6 +110,8 @@ def grant_term_record(*, case_id: int) -> GrantTerm | None:
     case = Case.objects.select_related("service_type").filter(pk=case_id).first()
     if case is None or case.decision != Case.Decision.GRANTED:
         return None
+    if not Parameter.objects.filter(service=case.service_type.code, code=PERIOD_PARAMETER).exists():
+        return None  # a service without a term (most grants): one cheap question, nothing more
     existing = GrantTerm.objects.filter(case=case).first()
     if existing is not None:
         return existing

@@ -511,7 +511,9 @@ def classify(response) -> str:
         return "in"
     if status == 200 and response.get("Content-Type", "").startswith("application/json"):
         body = response.json()
-        if isinstance(body, dict) and body.get("count") == 0 and body.get("results") == []:
+        if (isinstance(body, dict) and body.get("count") == 0 and body.get("results") == []) or (
+            body == [] and response.get("X-Total-Count") == "0"  # a paged array (the offers' contract)
+        ):
             return "empty"
     return str(status)
 
