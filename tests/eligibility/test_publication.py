@@ -100,3 +100,36 @@ def test_approval_is_refused_when_the_dry_run_is_not_of_that_version(rules, gate
     with pytest.raises(TransitionNotAllowed):
         rule_publication_approve(publication=publication, by=world.admin)
     assert RulePublication.objects.get(pk=publication.pk).status == "proposed"
+
+
+def test_the_dry_run_page_proposes_and_approves(rules, client, new_version):
+    world = rules
+    client.force_login(world.head)
+    page = client.get("/rules/dry-run/")
+    assert NEW in page.content.decode()
+    r = client.post("/rules/dry-run/", {"action": "propose", "service": "childbirth", "version": NEW}, follow=True)
+    assert not RulePublication.objects.filter(version=NEW).exists()  # no dry run yet: a clear error, nothing written
+    assert "dry run" in r.content.decode().lower() or "пробн" in r.content.decode().lower()
+    client.post("/rules/dry-run/", {"service": "childbirth", "months": 12, "version": NEW})
+    client.post("/rules/dry-run/", {"action": "propose", "service": "childbirth", "version": NEW})
+    publication = RulePublication.objects.get(version=NEW, status="proposed")
+    client.post("/rules/dry-run/", {"action": "approve", "publication": publication.pk})
+    assert RulePublication.objects.get(pk=publication.pk).status == "proposed"  # the proposer cannot approve
+    client.force_login(world.admin)
+    client.post("/rules/dry-run/", {"action": "approve", "publication": publication.pk})
+    assert RulePublication.objects.get(pk=publication.pk).status == "published"
+
+
+def test_the_api_adds_published_and_version(rules, client, new_version):
+    world = rules
+    client.force_login(world.head)
+    body = client.get("/api/v1/rules/?on=2026-06-01").json()
+    versions = {v["version"]: v["published"] for s in body for v in s["versions"]}
+    assert versions["childbirth/2026.1"] is True and versions[NEW] is False
+    assert next(s for s in body if s["service"] == "childbirth")["in_force"] == "childbirth/2026.1"
+    r = client.post("/api/v1/rules/childbirth/dry-run/", {"version": NEW}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["rules_version"] == NEW
+    r = client.post(
+        "/api/v1/rules/childbirth/dry-run/", {"version": "low_income/2026.1"}, content_type="application/json"
+    )
+    assert r.status_code == 400
