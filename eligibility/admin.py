@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from cases.exceptions import DomainError
 from eligibility import services
-from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange
+from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange, RulePublication
 
 
 @admin.register(Parameter)
@@ -61,3 +61,20 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_display = ["case", "at", "rules_version", "outcome", "amount", "acted"]
     list_filter = ["outcome", "service", "acted"]
     raw_id_fields = ["case"]
+
+
+@admin.register(RulePublication)
+class RulePublicationAdmin(admin.ModelAdmin):
+    """Read-only: proposed and approved on the dry-run page (a recorded dry run, four eyes)."""
+
+    list_display = ["version", "valid_from", "status", "proposed_by", "approved_by", "approved_at", "dry_run", "note"]
+    list_filter = ["status", "service"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

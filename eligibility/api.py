@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -22,6 +23,7 @@ class RuleVersionSerializer(serializers.Serializer):
     valid_to = serializers.DateField(allow_null=True)
     summary = serializers.CharField()
     parameters = serializers.ListField(child=serializers.CharField())
+    published = serializers.BooleanField(help_text="Only published versions decide cases; others are only replayed.")
 
 
 class ParameterSerializer(serializers.Serializer):
@@ -42,6 +44,9 @@ class ServiceRulesSerializer(serializers.Serializer):
 class DryRunInputSerializer(serializers.Serializer):
     months = serializers.IntegerField(min_value=1, max_value=60, default=12)
     rules_version = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The code version to replay (as rules_version)."
+    )
     parameters = serializers.DictField(
         child=serializers.ListField(child=serializers.DictField()),
         required=False,
@@ -97,9 +102,11 @@ def rules_dry_run(request, service: str):
             service=service,
             by=request.user,
             months=data.validated_data["months"],
-            rules_version=data.validated_data["rules_version"],
+            rules_version=data.validated_data["version"] or data.validated_data["rules_version"],
             proposal=data.validated_data["parameters"] or None,
         )
+    except DjangoValidationError as e:
+        raise serializers.ValidationError(e.message_dict) from None
     except (rules.RuleError, KeyError, ValueError, ArithmeticError) as e:
         raise serializers.ValidationError({"parameters": str(e)}) from None
     return Response(DryRunSerializer(run).data, status=201)

@@ -47,6 +47,14 @@ PARAMETERS = [
     ("idp_living", "amount_child", "3000.00", date(2022, 3, 20), None, f"{IDP_ACT} (дитина)"),
 ]
 
+# The versions in code when publication became a workflow (migration 0004 publishes the same list).
+SHIPPED_VERSIONS = [
+    ("childbirth", "childbirth/2026.1", date(2021, 1, 1)),
+    ("low_income", "low_income/2026.1", date(2021, 1, 1)),
+    ("disability", "disability/2026.1", date(2021, 1, 1)),
+    ("idp_living", "idp_living/2026.1", date(2022, 3, 20)),
+]
+
 MODES = {"childbirth": "automatic", "low_income": "automatic", "disability": "manual", "idp_living": "manual"}
 
 
@@ -60,7 +68,30 @@ def load_parameters(*, modes: bool = True) -> int:
             valid_from=valid_from,
             defaults={"value": Decimal(value), "valid_to": valid_to, "reference": reference},
         )
+    publish_shipped_versions()
     if modes:
         for code, mode in MODES.items():
             ServiceType.objects.filter(code=code).update(decision_mode=mode)
     return len(PARAMETERS)
+
+
+def publish_shipped_versions() -> None:
+    """Publish the rule versions shipped before the publication workflow (as migration 0004 does), if not yet."""
+    from eligibility.models import DryRun, RulePublication
+    from eligibility.services import robot_user
+
+    robot = robot_user()
+    for service, version, valid_from in SHIPPED_VERSIONS:
+        if RulePublication.objects.filter(version=version, status=RulePublication.Status.PUBLISHED).exists():
+            continue
+        run = DryRun.objects.create(service=service, rules_version=version, months=0, run_by=robot)
+        RulePublication.objects.create(
+            service=service,
+            version=version,
+            valid_from=valid_from,
+            dry_run=run,
+            status=RulePublication.Status.PUBLISHED,
+            approved_by=robot,
+            approved_at=run.run_at,
+            note="Shipped before the publication workflow; published by migration.",
+        )

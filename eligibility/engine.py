@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from eligibility import rules
 from eligibility.facts import fact_rows
-from eligibility.models import Evaluation, Parameter
+from eligibility.models import Evaluation, Parameter, RulePublication
 from eligibility.rules.base import PASS, Facts, Params, ParamValue, RuleError, RuleVersion, Verdict
 
 logger = logging.getLogger(__name__)
@@ -66,11 +66,25 @@ def params_for(service: str, *, proposal: dict | None = None) -> Params:
     return Params(rows=rows)
 
 
+def published_version_for(service: str, on: date) -> RuleVersion:
+    """The version of ``service`` in force on a filing date among the *published* ones: code that is in the tree but
+    not published (``RulePublication``) never decides; a dry run may still replay it by name."""
+    published = dict(
+        RulePublication.objects.filter(
+            service=service, status=RulePublication.Status.PUBLISHED, valid_from__lte=on
+        ).values_list("version", "valid_from")
+    )
+    candidates = [v for v in rules.versions_of(service) if v.version in published and v.in_force(on)]
+    if not candidates:
+        raise RuleError("no_rule", f"no published rule version of {service} in force on {on.isoformat()}")
+    return max(candidates, key=lambda v: (published[v.version], v.valid_from))
+
+
 def evaluate_facts(facts: Facts, *, version: RuleVersion | None = None, params: Params | None = None) -> Result:
     filed = facts.filing_date.value
     result = Result(service=facts.service, filing_date=filed, outcome=OUT.ERROR)
     try:
-        version = version or rules.version_for(facts.service, filed)
+        version = version or published_version_for(facts.service, filed)
         result.rules_version = version.version
         params = params if params is not None else params_for(facts.service)
         verdict: Verdict = version.evaluate(facts, params)

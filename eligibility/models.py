@@ -146,3 +146,49 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.rules_version} {self.outcome}"
+
+
+class RulePublication(models.Model):
+    """A rule version (code in ``eligibility.rules``) published for decisions from ``valid_from``.
+
+    Code alone decides nothing: the engine uses only versions with a ``published`` row. A publication is proposed
+    with a recorded dry run of that very version and approved by a second person (the versions shipped before this
+    workflow were published by the migration, as the system user, with a note).
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+
+    service = models.CharField(_("service"), max_length=40)
+    version = models.CharField(_("rule version"), max_length=60)
+    valid_from = models.DateField(_("valid from"))
+    dry_run = models.ForeignKey(DryRun, on_delete=models.PROTECT, related_name="publications")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=clock.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["service", "-valid_from", "-pk"]
+        verbose_name = _("rule publication")
+        verbose_name_plural = _("rule publications")
+        constraints = [
+            models.CheckConstraint(
+                name="rule_publication_four_eyes",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
+            ),
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(status="published"), name="rule_publication_one_published"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} from {self.valid_from} ({self.get_status_display()})"

@@ -5,7 +5,8 @@ from datetime import date
 from cases.access import access_for
 from cases.models import Case, Membership
 from eligibility import rules
-from eligibility.models import DryRun, Evaluation, Parameter
+from eligibility.engine import published_version_for
+from eligibility.models import DryRun, Evaluation, Parameter, RulePublication
 
 R = Membership.Role
 
@@ -22,10 +23,16 @@ def rules_in_force(*, on: date) -> list[dict]:
     for p in Parameter.objects.filter(valid_from__lte=on).order_by("service", "code", "valid_from"):
         if p.valid_to is None or p.valid_to >= on:
             params.setdefault(p.service, []).append(p)
+    published = set(
+        RulePublication.objects.filter(status=RulePublication.Status.PUBLISHED).values_list("version", flat=True)
+    )
     out = []
     for service in rules.SERVICES:
         versions = rules.versions_of(service)
-        current = next((v for v in versions if v.in_force(on)), None)
+        try:
+            current = published_version_for(service, on)
+        except rules.RuleError:
+            current = None
         out.append(
             {
                 "service": service,
@@ -37,6 +44,7 @@ def rules_in_force(*, on: date) -> list[dict]:
                         "valid_to": v.valid_to,
                         "summary": v.summary,
                         "parameters": list(v.parameters),
+                        "published": v.version in published,
                     }
                     for v in versions
                 ],
@@ -79,3 +87,29 @@ def explanation_for(case: Case, language: str) -> dict | None:
         {**s, "sentence": (s.get("text") or {}).get(language) or (s.get("text") or {}).get("uk", "")} for s in ev.steps
     ]
     return {"evaluation": ev, "lines": lines, "steps": steps, "robot": ev.acted}
+
+
+def rule_publications_pending() -> list[dict]:
+    """Code versions not yet published: those awaiting approval (with their proposal) and those not yet proposed."""
+    open_ = {
+        p.version: p
+        for p in RulePublication.objects.filter(status=RulePublication.Status.PROPOSED).select_related(
+            "proposed_by", "dry_run"
+        )
+    }
+    published = set(
+        RulePublication.objects.filter(status=RulePublication.Status.PUBLISHED).values_list("version", flat=True)
+    )
+    rows = []
+    for v in rules.VERSIONS:
+        if v.version in published:
+            continue
+        rows.append(
+            {
+                "service": v.service,
+                "version": v.version,
+                "valid_from": v.valid_from,
+                "publication": open_.get(v.version),
+            }
+        )
+    return rows

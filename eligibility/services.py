@@ -24,7 +24,7 @@ from cases.statemachine import Change, Step
 from eligibility import rules
 from eligibility.engine import Result, evaluate_facts, params_for
 from eligibility.facts import facts_for
-from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange
+from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange, RulePublication
 from payments.services.ledger import accrual_record_for_acceptance
 
 logger = logging.getLogger(__name__)
@@ -263,6 +263,8 @@ def dry_run_record(
     if change is not None:
         proposal = _proposal_of(change)
     version = rules.version_named(rules_version) if rules_version else None
+    if version is not None and version.service != service:
+        raise ValidationError({"version": _("This rule version belongs to another service.")})
     params = params_for(service, proposal=proposal)
     since = clock.now() - timedelta(days=31 * months)
     cases = (
@@ -311,3 +313,74 @@ def dry_run_record(
     if change is not None:
         ParameterChange.objects.filter(pk=change.pk, status=ParameterChange.Status.PROPOSED).update(dry_run=run)
     return run
+
+
+# --- rule versions: published after a recorded dry run, by a second person ----------------------------------------
+
+
+def _code_version(service: str, version: str):
+    if service not in rules.SERVICES:
+        raise ValidationError({"service": _("No rules for this service.")})
+    found = next((v for v in rules.versions_of(service) if v.version == version), None)
+    if found is None:
+        raise ValidationError({"version": _("This service has no such rule version in code.")})
+    return found
+
+
+def _latest_dry_run(service: str, version: str) -> DryRun | None:
+    return DryRun.objects.filter(service=service, rules_version=version, proposal={}).order_by("-run_at", "-pk").first()
+
+
+@transaction.atomic
+def rule_publication_propose(*, by, service: str, version: str, valid_from=None) -> RulePublication:
+    """Propose publishing a code version from ``valid_from`` (default: the version's own start); refused without a
+    recorded dry run of that version for that service."""
+    code = _code_version(service, version)
+    valid_from = valid_from or code.valid_from
+    if valid_from < code.valid_from or (code.valid_to is not None and valid_from > code.valid_to):
+        raise ValidationError({"valid_from": _("The date lies outside the dates this version's code covers.")})
+    if RulePublication.objects.filter(version=version, status=RulePublication.Status.PUBLISHED).exists():
+        raise ValidationError({"version": _("This version is already published.")})
+    if RulePublication.objects.filter(version=version, status=RulePublication.Status.PROPOSED).exists():
+        raise ValidationError({"version": _("This version is already awaiting approval.")})
+    run = _latest_dry_run(service, version)
+    if run is None:
+        raise ValidationError({"dry_run": _("Run a dry run of this version before proposing to publish it.")})
+    return RulePublication.objects.create(
+        service=service, version=version, valid_from=valid_from, dry_run=run, proposed_by=by
+    )
+
+
+@transaction.atomic
+def rule_publication_approve(*, publication: RulePublication, by) -> RulePublication:
+    """A second person publishes the proposed version: from then on it decides cases filed from ``valid_from``."""
+    from cases.exceptions import SeparationOfDuties, TransitionNotAllowed
+
+    publication = RulePublication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status != RulePublication.Status.PROPOSED:
+        raise TransitionNotAllowed(_("This publication is not awaiting approval."))
+    if publication.proposed_by_id is not None and publication.proposed_by_id == getattr(by, "pk", None):
+        raise SeparationOfDuties(_("You proposed this publication; another person must approve it."))
+    run = publication.dry_run
+    if run is None or run.service != publication.service or run.rules_version != publication.version:
+        raise TransitionNotAllowed(_("Run a dry run of this version before publishing it."))
+    _code_version(publication.service, publication.version)
+    publication.status, publication.approved_by, publication.approved_at = (
+        RulePublication.Status.PUBLISHED,
+        by,
+        clock.now(),
+    )
+    publication.save(update_fields=["status", "approved_by", "approved_at"])
+    return publication
+
+
+@transaction.atomic
+def rule_publication_reject(*, publication: RulePublication, by) -> RulePublication:
+    from cases.exceptions import TransitionNotAllowed
+
+    publication = RulePublication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status != RulePublication.Status.PROPOSED:
+        raise TransitionNotAllowed(_("This publication is not awaiting approval."))
+    publication.status = RulePublication.Status.REJECTED
+    publication.save(update_fields=["status"])
+    return publication

@@ -9,9 +9,17 @@ class Command(BaseCommand):
     help = "Replay a service's rules (a proposed version and/or parameter rows) over its decided cases; record the run."
 
     def add_arguments(self, parser):
+        # ``--version`` is the rule version to replay here, not Django's own version flag.
+        parser.conflict_handler = parser._optionals.conflict_handler = "resolve"
         parser.add_argument("service", choices=rules.SERVICES)
         parser.add_argument("--months", type=int, default=12)
-        parser.add_argument("--rules-version", default="", help="e.g. childbirth/2026.1 (default: the one in force)")
+        parser.add_argument(
+            "--version",
+            "--rules-version",
+            dest="rules_version",
+            default="",
+            help="e.g. childbirth/2026.1 (default: the one in force)",
+        )
         parser.add_argument(
             "--parameters",
             default="",
