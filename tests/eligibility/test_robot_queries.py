@@ -21,12 +21,12 @@ from .helpers import child, months_ago
 pytestmark = pytest.mark.django_db
 
 # BEGIN (a savepoint in a test); the case locked and read with its service and applicant; the registry answers
-# with their first evidence page; the earlier grants with their facts; the parameters; the robot user; INSERT the
-# evaluation; UPDATE the case; INSERT the 3 timeline rows; INSERT the inbox message; the fee (accrual already there?,
-# the rate, the statement's totals by UPDATE … RETURNING, INSERT the line); COMMIT; after it the applicant's message
-# (the case, the contact) and the renewals app's term task, run in-process here (the case, and whether its service
-# has a term at all: a childbirth grant has none, so nothing more).
-MAX_QUERIES_PER_GRANT = 20
+# with their first evidence page; the earlier grants with their facts; the parameters; the service's published rule
+# versions; the robot user; INSERT the evaluation; UPDATE the case; INSERT the 3 timeline rows; INSERT the inbox
+# message; the fee (accrual already there?, the rate, the statement's totals by UPDATE … RETURNING, INSERT the line);
+# COMMIT; after it the applicant's message (the case, the contact) and the renewals app's term task, run in-process
+# here (the case, and whether its service has a term at all: a childbirth grant has none, so nothing more).
+MAX_QUERIES_PER_GRANT = 21
 
 
 def waiting_case(world, gateway, *, children=1):
