@@ -231,3 +231,23 @@ def idempotency_remember(*, user, key: str | None, action: str, case: Case) -> N
     """Store the key inside the caller's transaction: a concurrent duplicate fails on the unique constraint."""
     if key := idempotency_key_clean(key):
         IdempotencyKey.objects.create(user=user, key=key, action=action, case=case)
+
+
+def system_user(username: str, first_name):
+    """The user a part of the product acts as (the robot, renewals, proactive support): created by its app's data
+    migration, made here when a database lacks it (a test that flushes users). It cannot sign in and holds no role.
+    Safe when several workers ask at once: the unique username makes one, the others read it."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, first_name=str(first_name), is_active=True)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # made by a concurrent call
+        return User.objects.get(username=username)
+    return user

@@ -11,7 +11,6 @@ it cannot hold (a person took it, it was withdrawn, it is decided): then it chan
 import logging
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from cases import clock
 from cases.lifecycle import CASES, ROBOT_USERNAME, Action
 from cases.models import Case, InboxMessage, ServiceType
 from cases.services import inbox_post
+from cases.services import system_user as kernel_system_user
 from cases.statemachine import Change, Step
 from eligibility import rules
 from eligibility.engine import Result, evaluate_facts, params_for
@@ -34,13 +34,7 @@ OUT = Evaluation.Outcome
 
 def robot_user():
     """The system user the robot acts as (created by the eligibility migration; it cannot sign in)."""
-    User = get_user_model()
-    user = User.objects.filter(username=ROBOT_USERNAME).first()
-    if user is None:  # a database set up without the migration's data (a test that flushes users)
-        user = User(username=ROBOT_USERNAME, first_name=_("Robot"), is_active=True)
-        user.set_unusable_password()
-        user.save()
-    return user
+    return kernel_system_user(ROBOT_USERNAME, _("Robot"))
 
 
 def explanation_data(result: Result) -> dict:

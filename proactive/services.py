@@ -27,7 +27,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -42,6 +41,7 @@ from cases.lifecycle import CASES, Action
 from cases.models import Applicant, Case, Community, FrontOffice, ServiceType
 from cases.queue import enqueue_on_commit
 from cases.services import application_of_one, case_number_next
+from cases.services import system_user as kernel_system_user
 from cases.statemachine import Change
 from eligibility import rules
 from eligibility.engine import evaluate_facts, params_for
@@ -76,13 +76,7 @@ EVENT_SERVICES = {
 def system_user():
     """The user the product acts as when the person accepts online (it files the application form; it cannot sign
     in and holds no membership, so it never counts as front-office work)."""
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, first_name="Проактивна підтримка", is_active=True)
-        user.set_unusable_password()
-        user.save()
-    return user
+    return kernel_system_user(SYSTEM_USERNAME, "Проактивна підтримка")
 
 
 # --- the feed ---------------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import translation as dj_translation
@@ -32,6 +31,7 @@ from cases.lifecycle import CASES, Action
 from cases.models import Application, Case, DocumentType
 from cases.queue import enqueue_on_commit
 from cases.services import case_number_next
+from cases.services import system_user as kernel_system_user
 from cases.statemachine import Change
 from eligibility.engine import params_for
 from eligibility.facts import filing_date
@@ -61,13 +61,7 @@ ALWAYS_BRING = ("declaration",)
 
 def system_user():
     """The user a renewal is opened by (created by the renewals migration; it cannot sign in and holds no role)."""
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:  # a database set up without the migration's data (a test that flushes users)
-        user = User(username=SYSTEM_USERNAME, first_name=_("Renewals"), is_active=True)
-        user.set_unusable_password()
-        user.save()
-    return user
+    return kernel_system_user(SYSTEM_USERNAME, _("Renewals"))
 
 
 def add_months(day: date, months: int) -> date:
