@@ -303,7 +303,10 @@ class Command(BaseCommand):
 
         def at(hours: float = 0, days: int = 0):
             step = moment[0] + timedelta(days=days, hours=hours)
-            moment[0] = min(step, now - timedelta(minutes=5))
+            # Never in the future; and a step capped there still moves on a second, so what follows is later than
+            # what came before (a resubmit must see the document added after the request for information).
+            cap = now - timedelta(minutes=5)
+            moment[0] = step if step <= cap else max(cap, moment[0] + timedelta(seconds=1))
             return clock.travel_to(moment[0])
 
         # A refusal waits for the head only on services that need four eyes.
