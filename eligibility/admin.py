@@ -53,7 +53,16 @@ class ParameterChangeAdmin(admin.ModelAdmin):
 
 @admin.register(DryRun)
 class DryRunAdmin(admin.ModelAdmin):
-    list_display = ["service", "rules_version", "run_at", "run_by", "cases", "outcome_changed", "amount_changed"]
+    list_display = [
+        "service",
+        "rules_version",
+        "run_at",
+        "run_by",
+        "cases",
+        "outcome_changed",
+        "amount_changed",
+        "unknown",
+    ]
 
 
 @admin.register(Evaluation)

@@ -63,6 +63,7 @@ class DryRunSerializer(serializers.Serializer):
     cases = serializers.IntegerField()
     outcome_changed = serializers.IntegerField()
     amount_changed = serializers.IntegerField()
+    unknown = serializers.IntegerField(help_text="Replays that lack a fact (no registry answer on record).")
     errors = serializers.IntegerField()
     sample = serializers.ListField(child=serializers.DictField())
 

@@ -57,6 +57,7 @@ class DryRun(models.Model):
     cases = models.PositiveIntegerField(_("cases replayed"), default=0)
     outcome_changed = models.PositiveIntegerField(_("outcomes changed"), default=0)
     amount_changed = models.PositiveIntegerField(_("amounts changed"), default=0)
+    unknown = models.PositiveIntegerField(_("facts missing"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     sample = models.JSONField(default=list, blank=True)
 

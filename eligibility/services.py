@@ -283,14 +283,20 @@ def dry_run_record(
         params.used.clear()
         if result.outcome == OUT.ERROR:
             run.errors += 1
+        # A replay that lacks a fact (no registry answer on the case's record) cannot say what the rules would
+        # decide: it is counted apart, not as a changed outcome.
+        run.unknown += result.outcome == OUT.UNKNOWN
+        definite = result.outcome in (OUT.GRANT, OUT.FAIL)
         would_grant = result.outcome == OUT.GRANT
         was_granted = case.decision == Case.Decision.GRANTED
         before = latest.get(case.pk)
-        outcome_changed = would_grant != was_granted
-        amount_changed = before is not None and was_granted and before.amount != result.amount
+        outcome_changed = definite and would_grant != was_granted
+        amount_changed = (
+            would_grant and was_granted and before is not None and before.amount not in (None, result.amount)
+        )
         run.outcome_changed += outcome_changed
         run.amount_changed += amount_changed
-        if (outcome_changed or amount_changed or result.outcome == OUT.ERROR) and len(sample) < sample_size:
+        if (outcome_changed or amount_changed or not definite) and len(sample) < sample_size:
             sample.append(
                 {
                     "case": case.number,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases.exceptions import DomainError
+from cases.models import ServiceType
 from eligibility import rules, selectors, services
 from eligibility.models import RulePublication
 
@@ -43,14 +44,28 @@ def dry_run_page(request):
         except (ValidationError, rules.RuleError, ValueError, KeyError, ArithmeticError) as e:
             messages.error(request, _error_text(e))
         return redirect("rules-dry-run-page")
+    names = {st.code: st.name for st in ServiceType.objects.filter(code__in=rules.SERVICES)}
+    runs = list(selectors.dry_runs_recent())
+    in_force, pending = selectors.rules_in_force(on=_today()), selectors.rule_publications_pending()
+    for row in [*in_force, *pending]:
+        row["name"] = names.get(row["service"], row["service"])
+    for run in runs:
+        run.service_name = names.get(run.service, run.service)
     return render(
         request,
         "eligibility/dry_run.html",
         {
-            "services": rules.SERVICES,
-            "runs": selectors.dry_runs_recent(),
-            "in_force": selectors.rules_in_force(on=_today()),
-            "pending": selectors.rule_publications_pending(),
+            "services": [
+                {
+                    "code": s,
+                    "name": names.get(s, s),
+                    "parameters": sorted({p for v in rules.versions_of(s) for p in v.parameters}),
+                }
+                for s in rules.SERVICES
+            ],
+            "runs": runs,
+            "in_force": in_force,
+            "pending": pending,
         },
     )
 

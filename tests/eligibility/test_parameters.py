@@ -55,3 +55,18 @@ def test_the_rules_api_and_the_dry_run_endpoint(rules, client):
     items = types["results"] if isinstance(types, dict) else types
     assert {t["code"]: t["decision_mode"] for t in items}["childbirth"] == "automatic"
     assert client.get("/rules/dry-run/").status_code == 200
+
+
+def test_a_replay_without_the_facts_is_counted_as_missing_not_as_a_changed_outcome(rules):
+    """A case a person granted whose record holds no registry answer (the registries were never reached, so the
+    robot could not have decided it): the replay cannot say what the rules would decide, so it is counted as "facts
+    missing", with the case in the sample."""
+    from cases.models import Case, ServiceType
+    from tests.factories import make_case
+
+    world = rules
+    case = make_case(world, Case.Status.DECIDED, service=ServiceType.objects.get(code="childbirth"))
+    assert case.decision == Case.Decision.GRANTED
+    run = dry_run_record(service="childbirth", by=world.head)
+    assert (run.cases, run.outcome_changed, run.amount_changed, run.unknown) == (1, 0, 0, 1)
+    assert run.sample[0]["case"] == case.number and run.sample[0]["would"] == "unknown"

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         self.stdout.write(
             f"Dry run {run.pk}: {run.cases} decided cases of {service} over {months} months; "
-            f"outcomes changed {run.outcome_changed}, amounts changed {run.amount_changed}, errors {run.errors}."
+            f"outcomes changed {run.outcome_changed}, amounts changed {run.amount_changed}, "
+            f"facts missing {run.unknown}, errors {run.errors}."
         )
         for item in run.sample:
             self.stdout.write(
