@@ -226,6 +226,22 @@ def registry_names(documents: list[Document]) -> dict[str, str]:
     return {code: short_name or code for code, short_name in rows}
 
 
+# The acts the review page offers (the front office's, e.g. printing the receipt, are not the reviewer's to show).
+PAGE_ACTIONS = frozenset(
+    {
+        "claim",
+        "accept",
+        "request_info",
+        "decide",
+        "reject_intake",
+        "release",
+        "reassign",
+        "approve_refusal",
+        "return_refusal",
+    }
+)
+
+
 def case_review(*, user, pk: int, today: Today | None = None) -> Review:
     """One case of my back office, with its applicant's earlier cases, checklist, pages and timeline; 404 if it is
     not one of mine to see."""
@@ -287,7 +303,7 @@ def case_review(*, user, pk: int, today: Today | None = None) -> Review:
         info_requests=info_requests,
         grounds=list(case.service_type.refusal_grounds.all()),
         events=events,
-        actions=frozenset(action for action, blocked in offered.items() if blocked is None),
+        actions=frozenset(action for action, blocked in offered.items() if blocked is None and action in PAGE_ACTIONS),
         blocked=list(dict.fromkeys(str(b.message) for b in offered.values() if b is not None)),
         is_holder=case.assignee_id == user.pk,
         is_head=is_head,

@@ -221,6 +221,15 @@ def test_the_review_page_shows_the_case_beside_its_pages(world, client):
     assert page.context["forms"]["request_info"].fields["items"].choices
 
 
+def test_a_case_waiting_for_the_front_office_says_so_in_the_actions_card(world, client):
+    """Nothing is the reviewer's to do while information is awaited: the card says why instead of standing empty
+    (the front office's own act, printing the receipt, is not offered here)."""
+    case = make_case(world, S.NEEDS_INFO)
+    page = _signed_in(client, world.specialist).get(reverse("backoffice:case", args=[case.pk]))
+    assert page.context["review"].actions == frozenset()
+    assert "The case waits for the front office to send what was requested" in page.content.decode()
+
+
 def test_the_viewer_opens_the_chosen_page(world, client):
     case = make_case(world, S.IN_REVIEW)
     pages = _signed_in(client, world.specialist).get(reverse("backoffice:case", args=[case.pk])).context["review"].pages
