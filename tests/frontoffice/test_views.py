@@ -478,3 +478,12 @@ def test_a_clerk_of_the_community_corrects_the_persons_data(clerk, client, world
     assert bad.status_code == 200 and "phone" in bad.context["form"].errors
     client.force_login(world.clerk_c)  # another community, no case of theirs there
     assert client.post(url, data).status_code == 404
+
+
+def test_a_decided_case_shows_a_line_left_empty_as_not_filed_not_as_missing(world, clerk):
+    """After the decision nothing can be added, so an empty line is a fact ("not filed"), not a red alarm."""
+    case = make_case(world, S.DECIDED)
+    Document.objects.filter(case=case).first().delete()
+    html = clerk.get(reverse("frontoffice:case-detail", args=[case.pk])).content.decode()
+    assert '<span class="fo-line">' in html  # neutral: "not filed"
+    assert 'class="fo-line missing"' not in html
