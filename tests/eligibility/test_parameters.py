@@ -70,3 +70,11 @@ def test_a_replay_without_the_facts_is_counted_as_missing_not_as_a_changed_outco
     run = dry_run_record(service="childbirth", by=world.head)
     assert (run.cases, run.outcome_changed, run.amount_changed, run.unknown) == (1, 0, 0, 1)
     assert run.sample[0]["case"] == case.number and run.sample[0]["would"] == "unknown"
+
+
+@pytest.mark.parametrize("model", ["dryrun", "evaluation", "parameter", "rulepublication"])
+def test_the_admin_shows_the_rule_records_but_never_adds_or_edits_them(rules, client, django_user_model, model):
+    """A dry run typed in the admin would stand for one never run, an evaluation for reasons never given."""
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    assert client.get(f"/admin/eligibility/{model}/").status_code == 200
+    assert client.get(f"/admin/eligibility/{model}/add/").status_code == 403
