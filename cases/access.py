@@ -109,3 +109,28 @@ def access_for(user) -> Access:
 def forget_access(user) -> None:
     """Drop the cached access (after memberships change within one request or test)."""
     user.__dict__.pop("_hromada_access", None)
+
+
+def access_required(test):
+    """A view decorator: signed in, and ``test(access_for(user))`` true; anyone else gets 404, as for an object
+    outside their scope (the page's existence is not confirmed to them)."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.http import Http404
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not test(access_for(request.user)):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+ministry_required = access_required(lambda access: access.is_ministry)
+ministry_required.__doc__ = "Ministry staff only; others get 404."

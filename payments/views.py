@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import clock
-from cases.access import access_for
+from cases.access import access_for, ministry_required
 from cases.exceptions import DomainError
 from cases.files import PDF, file_response
 from payments import charts, exports, selectors
@@ -60,19 +60,6 @@ def payments_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not selectors.can_see_payments(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def ministry_required(view):
-    """Ministry staff only; others get 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).is_ministry:
             raise Http404
         return view(request, *args, **kwargs)
 

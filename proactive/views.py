@@ -1,46 +1,21 @@
 """Pages of proactive support: the front office's work list (accept on the person's behalf, or decline), the offer
 page the person's message links to (accept online), the ministry's channels dashboard, and the stand-in's nudge."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import access_for
+from cases.access import access_required, ministry_required
 from cases.exceptions import DomainError, LinkInvalid
 from proactive import dashboard, selectors, services
 from proactive.machine import OFFERS, OfferAction
 from proactive.models import ProactiveOffer
 
-
-def front_required(view):
-    """Front-office staff of some community; others get 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).community_ids:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def ministry_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).is_ministry:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+front_required = access_required(lambda access: bool(access.community_ids))  # front-office staff of some community
 
 
 @require_GET
