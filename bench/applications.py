@@ -22,28 +22,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchlib import fresh_database, pct
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hromada_bench_applications"
 BATCH = 10_000
-
-
-def fresh_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    if not config["ENGINE"].endswith("postgresql"):
-        sys.exit("bench/applications.py measures PostgreSQL: set DATABASE_URL=postgres://…")
-    dsn = f"host={config['HOST'] or '127.0.0.1'} port={config['PORT'] or 5432} user={config['USER']} dbname=postgres"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(q * len(ordered)) - 1)]
 
 
 def build(n: int) -> dict:
