@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib import messages
 from django.urls import reverse
+from django.utils import translation
 
 from backoffice import services as back
 from cases import clock
@@ -227,7 +228,11 @@ def test_a_case_waiting_for_the_front_office_says_so_in_the_actions_card(world, 
     case = make_case(world, S.NEEDS_INFO)
     page = _signed_in(client, world.specialist).get(reverse("backoffice:case", args=[case.pk]))
     assert page.context["review"].actions == frozenset()
-    assert "The case waits for the front office to send what was requested" in page.content.decode()
+    with translation.override(page.wsgi_request.LANGUAGE_CODE):
+        waits = translation.gettext(
+            "The case waits for the front office to send what was requested; the deadline is paused until then."
+        )
+    assert waits in page.content.decode()
 
 
 def test_the_viewer_opens_the_chosen_page(world, client):
