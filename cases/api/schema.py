@@ -20,8 +20,10 @@ The post-processing hook gives every 400 one truthful shape: either field errors
 """
 
 import re
+from decimal import Decimal
 
 from drf_spectacular.openapi import AutoSchema as Base
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 BAD_REQUEST = {
@@ -81,6 +83,14 @@ class AutoSchema(Base):
             codes.append("429")
         return codes
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal" and "pattern" in schema:
+            pattern = decimal_pattern(field)
+            if pattern:
+                schema["pattern"] = pattern
+        return schema
+
     def _paginates(self) -> bool:
         return bool(self._is_list_view() and self._get_paginator()) or any(
             p.get("name") == "page" for p in self._get_parameters()
@@ -107,6 +117,23 @@ def error_shapes(result, generator, request, public):
                     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
                 response["content"] = content
     return result
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """A decimal string's ``min_value`` in its pattern (JSON Schema's ``minimum`` is for numbers): 0 allows no minus
+    sign, the smallest step (0.01 for two places) no zero either. Whole digits count as DRF counts them: leading
+    zeros are free. Other minimums: None (the generic pattern stays)."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if field.min_value is None or whole is None or not places or whole < 1:
+        return None
+    step = Decimal(1).scaleb(-places)
+    if field.min_value == 0:
+        return rf"^(?:0*\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+    if field.min_value != step:
+        return None
+    # A non-zero whole part, or a zero one with a non-zero fraction (k zeros, then a non-zero digit, then the rest).
+    fractions = "|".join(rf"0{{{k}}}[1-9]\d{{0,{places - k - 1}}}" for k in range(places))
+    return rf"^(?:0*[1-9]\d{{0,{whole - 1}}}(?:\.\d{{0,{places}}})?|0*\.(?:{fractions}))$"
 
 
 DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
