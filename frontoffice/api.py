@@ -109,7 +109,9 @@ def _query_date(params, name: str):
 
 class ApplicantConflictSerializer(ErrorSerializer):
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field, as in a 400."
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="applicant_exists, identity_conflict: messages per field, as in a 400.",
     )
     existing = serializers.CharField(
         required=False, help_text="applicant_exists: the exact lookup that finds the person on file."

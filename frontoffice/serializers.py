@@ -3,6 +3,7 @@
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from cases.api.schema import printable_text_component
 from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer, CaseSerializer
 from cases.checklist import checklist_for, documents_for
 from cases.lifecycle import package_complete
@@ -12,12 +13,6 @@ from cases.models import Case
 # mirror cases.validators and the normalisation in cases.services.applicant_prepare). Rules between values — the
 # RNOKPP's check digit and birth date, the UNZR's date against the birth date, the document kind against the
 # number's shape, a date of birth not in the future, a person already on file — no pattern can say: 409.
-NOT_PRINTABLE = (
-    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u2000-\u200f"
-    r"\u2028-\u202f\u205f-\u206f\u3000\ud800-\uf8ff\ufeff\ufff9-\ufffb\ufffe\uffff"
-)
-PRINTABLE = rf"^[^{NOT_PRINTABLE}]*$"
-PRINTABLE_NOT_BLANK = rf"^[^{NOT_PRINTABLE}]*[^\s{NOT_PRINTABLE}][^{NOT_PRINTABLE}]*$"
 _YEAR = r"(?:\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})"  # 0001-9999, as a date's year
 _DAY = (
     r"(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)0229"
@@ -25,10 +20,6 @@ _DAY = (
 )
 _SEP = r"[\t\n\r ().-]"  # what phone_normalised drops (other white space is no printable character)
 APPLICANT_PATTERNS = {
-    "last_name": PRINTABLE_NOT_BLANK,
-    "first_name": PRINTABLE_NOT_BLANK,
-    "patronymic": PRINTABLE,
-    "address": PRINTABLE,
     "rnokpp": r"^\s*(?:\d{10})?\s*$",
     "unzr": rf"^\s*(?:(?:{_DAY})-\d{{5}})?\s*$",
     # Spaces and dashes are dropped, capitals made, a Latin look-alike series read as Cyrillic.
@@ -46,16 +37,26 @@ APPLICANT_IDENTIFIED = [
 ]
 
 
+PRINTABLE_FIELDS = {"last_name": True, "first_name": True, "patronymic": False, "address": False}  # name: required
+
+
 class ApplicantCreateSchema(OpenApiSerializerExtension):
-    """The registration's request schema: the patterns above and the identity rule (``anyOf``)."""
+    """The registration's request schema: the patterns above, printable text (``PrintableText``, and something
+    besides white space where the field is required) and the identity rule (``anyOf``)."""
 
     target_class = "frontoffice.serializers.ApplicantCreateSerializer"
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         if direction == "request":
+            properties = schema["properties"]
             for name, pattern in APPLICANT_PATTERNS.items():
-                schema["properties"][name]["pattern"] = pattern
+                properties[name]["pattern"] = pattern
+            printable = printable_text_component(auto_schema.registry)
+            for name, required in PRINTABLE_FIELDS.items():
+                properties[name]["allOf"] = [printable.ref]
+                if required:
+                    properties[name]["pattern"] = r"\S"
             schema["anyOf"] = APPLICANT_IDENTIFIED
         return schema
 

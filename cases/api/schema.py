@@ -21,8 +21,10 @@ The post-processing hook gives every 400 one truthful shape: either field errors
 
 import re
 from decimal import Decimal
+from functools import cache
 
 from drf_spectacular.openapi import AutoSchema as Base
+from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -134,6 +136,45 @@ def decimal_pattern(field: serializers.DecimalField) -> str | None:
     # A non-zero whole part, or a zero one with a non-zero fraction (k zeros, then a non-zero digit, then the rest).
     fractions = "|".join(rf"0{{{k}}}[1-9]\d{{0,{places - k - 1}}}" for k in range(places))
     return rf"^(?:0*[1-9]\d{{0,{whole - 1}}}(?:\.\d{{0,{places}}})?|0*\.(?:{fractions}))$"
+
+
+@cache
+def printable_class() -> str:
+    """A character class body of every character ``cases.validators.validate_printable`` lets through (what
+    ``str.isprintable`` says is printable, and tab and line breaks), exact for this Python's Unicode database up to
+    U+FFFF. Characters beyond are left out: excluding them from a negated class makes generation from the pattern
+    take minutes, so the schema is the stricter of the two there (an emoji is accepted, not described)."""
+    ranges, start = [], None
+    for code in range(0x10000):
+        allowed = not 0xD800 <= code < 0xE000 and (chr(code).isprintable() or chr(code) in "\t\n\r")
+        if allowed and start is None:
+            start = code
+        elif not allowed and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, 0xFFFF))
+
+    def escape(code: int) -> str:
+        return rf"\x{code:02x}" if code < 0x100 else rf"\u{code:04x}"
+
+    return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
+
+
+def printable_text_component(registry) -> ResolvedComponent:
+    """``PrintableText``: a string without control characters (``validate_printable``), registered once."""
+    component = ResolvedComponent(
+        name="PrintableText",
+        type=ResolvedComponent.SCHEMA,
+        object="PrintableText",
+        schema={
+            "type": "string",
+            "description": "Text without control characters (tabs and line breaks allowed).",
+            "pattern": f"^[{printable_class()}]*$",
+        },
+    )
+    registry.register_on_missing(component)
+    return component
 
 
 DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
