@@ -94,7 +94,7 @@ class FeeRateViewSet(
     serializer_class = FeeRateSerializer
     permission_classes = [permissions.IsAuthenticated, PaymentsUser]
     lookup_value_regex = r"\d+"
-    # JSON only: `service_type` and `valid_to` take null, which a form cannot send.
+    # JSON only for a new rate: `service_type` and `valid_to` take null, which a form cannot send.
     parser_classes = [JSONParser]
 
     def get_queryset(self):
@@ -117,8 +117,8 @@ class FeeRateViewSet(
         request=FeeRateEndSerializer,
         responses={200: FeeRateSerializer, **REFUSED},
     )
-    @action(detail=True, methods=["post"])
-    def end(self, request, pk=None):
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def end(self, request, pk=None):  # `valid_to` is never null: a form carries it as well
         rate = get_object_or_404(FeeRate, pk=pk)
         body = FeeRateEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
