@@ -134,7 +134,9 @@ def decimal_pattern(field: serializers.DecimalField) -> str | None:
     if field.min_value != step:
         return None
     # A non-zero whole part, or a zero one with a non-zero fraction (k zeros, then a non-zero digit, then the rest).
-    fractions = "|".join(rf"0{{{k}}}[1-9]\d{{0,{places - k - 1}}}" for k in range(places))
+    fractions = "|".join(
+        "0" * k + "[1-9]" + (rf"\d{{0,{places - k - 1}}}" if k < places - 1 else "") for k in range(places)
+    )
     return rf"^(?:0*[1-9]\d{{0,{whole - 1}}}(?:\.\d{{0,{places}}})?|0*\.(?:{fractions}))$"
 
 
