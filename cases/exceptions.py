@@ -1,5 +1,6 @@
 """Named domain errors. Services raise them; the UI shows ``message``, the API answers ``status`` with
-``{"code", "detail"}``. 409: the state, the holder or the role does not allow it. 400: the input is wrong."""
+``{"code", "detail"}``. 409: the state, the holder or the role does not allow it. 400: the input is wrong. 401: a
+credential (a one-time code) that signs nobody in."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -77,8 +78,12 @@ class TooManyRequests(DomainError):
     default_message = _("Too many requests; try again later.")
 
 
-class InvalidCode(InvalidInput):
+class InvalidCode(DomainError):
+    """A one-time code that signs nobody in: the API answers 401 with a challenge for the token it would give."""
+
     code = "invalid_code"
+    status = 401
+    www_authenticate = "Bearer"
     default_message = _("The code is wrong or no longer valid. Ask for a new code.")
 
 

@@ -6,9 +6,11 @@ kernel's exception handler. Back-office actions on cases (claim, decide, ...) ar
 """
 
 import datetime
+from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,7 +32,8 @@ from cases.files import PDF, file_response
 from cases.lifecycle import CASES, Action
 from cases.models import DocumentType, ServiceType
 from cases.selectors import applicant_get, case_get
-from cases.services import idempotency_key_clean
+from cases.services import APPLICANT_EXISTS, idempotency_key_clean
+from cases.validators import passport_kind_for, passport_number_normalised
 from frontoffice import pdf, selectors, services
 from frontoffice.serializers import (
     ApplicantCreateSerializer,
@@ -104,6 +107,17 @@ def _query_date(params, name: str):
         raise serializers.ValidationError({name: [_("A date is written YYYY-MM-DD.")]}) from None
 
 
+class ApplicantConflictSerializer(ErrorSerializer):
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="applicant_exists, identity_conflict: messages per field, as in a 400.",
+    )
+    existing = serializers.CharField(
+        required=False, help_text="applicant_exists: the exact lookup that finds the person on file."
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Find applicants",
@@ -135,6 +149,9 @@ class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveMod
             ).order_by("last_name", "first_name", "pk")
         return selectors.applicant_visible(user=self.request.user)
 
+    # JSON only: `rnokpp` and `birth_date` take null, which a form cannot send.
+    parser_classes = [JSONParser]
+
     def retrieve(self, request, pk=None):
         return Response(ApplicantSerializer(applicant_get(user=request.user, pk=pk)).data)
 
@@ -143,8 +160,14 @@ class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveMod
         request=ApplicantCreateSerializer,
         responses={
             201: ApplicantSerializer,
-            400: OpenApiResponse(description="Field errors: {field: [messages]}"),
-            409: OpenApiResponse(ERROR, description="You may not register applicants (not a clerk of an office)."),
+            400: OpenApiResponse(description="Field errors: {field: [messages]} (a value of the wrong shape)."),
+            409: OpenApiResponse(
+                ApplicantConflictSerializer,
+                description="`applicant_exists`: a person with this RNOKPP or document is on file (`existing` finds "
+                "them); `identity_conflict`: the values do not agree (the RNOKPP's check digit or date of birth, the "
+                "UNZR's date, the document kind and the number, a date of birth in the future); `not_permitted`: "
+                "not a clerk of an office.",
+            ),
         },
     )
     def create(self, request):
@@ -152,8 +175,55 @@ class ApplicantViewSet(FrontOfficeAPI, mixins.ListModelMixin, mixins.RetrieveMod
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         front_office = selectors.clerk_front_office(user=request.user, code=data.pop("front_office", ""))
-        applicant = services.applicant_register(by=request.user, front_office=front_office, data=data)
+        try:
+            applicant = services.applicant_register(by=request.user, front_office=front_office, data=data)
+        except DjangoValidationError as e:
+            conflict = _identity_conflict(e, data)
+            if conflict is None:
+                raise
+            return Response(conflict, status=status.HTTP_409_CONFLICT)
         return Response(ApplicantSerializer(applicant).data, status=status.HTTP_201_CREATED)
+
+
+# Errors of values that are each well formed but disagree with another value, today's date or a person on file.
+DISAGREEING = {"rnokpp_checksum", "rnokpp_birth_date", "unzr_birth_date", "passport_kind_mismatch", "birth_date_future"}
+
+
+def _identity_conflict(error: DjangoValidationError, data: dict) -> dict | None:
+    """The body of a 409 when every refusal is a disagreement between well-formed values (or a person already on
+    file), else None: a value of the wrong shape stays a 400 with field errors."""
+    if not hasattr(error, "error_dict"):
+        return None
+    found = {field: list(errors) for field, errors in error.error_dict.items()}
+    number = passport_number_normalised(data.get("passport_number") or "")
+    shape = passport_kind_for(number)
+
+    def disagrees(field: str, e: DjangoValidationError) -> bool:
+        if e.code in DISAGREEING or e.code == APPLICANT_EXISTS:
+            return True
+        if field == "passport_number" and e.code in ("passport_booklet_format", "id_card_format"):
+            return bool(shape) and shape != data.get("passport_kind")  # the number is the other document's
+        # No date of birth, and the RNOKPP it would come from disagrees with itself.
+        return field == "birth_date" and e.code in ("blank", "null", "required") and "rnokpp" in found
+
+    if not all(disagrees(field, e) for field, errors in found.items() for e in errors):
+        return None
+    messages = {field: [str(m) for e in errors for m in e.messages] for field, errors in found.items()}
+    taken = [(field, e) for field, errors in found.items() for e in errors if e.code == APPLICANT_EXISTS]
+    if taken:
+        field, e = taken[0]
+        lookup = "rnokpp" if field == "rnokpp" else "passport_number"
+        return {
+            "code": APPLICANT_EXISTS,
+            "detail": messages[field][0],
+            "errors": messages,
+            "existing": f"{reverse('applicant-list')}?{urlencode({lookup: e.params['identifier']})}",
+        }
+    return {
+        "code": "identity_conflict",
+        "detail": _("The person's data do not agree with each other: see the fields."),
+        "errors": messages,
+    }
 
 
 CASE_ERRORS = {400: INPUT_ERRORS, 404: OpenApiResponse(ERROR), 409: OpenApiResponse(ERROR)}

@@ -1,11 +1,64 @@
 """The front office's API input and output shapes. Input serializers only parse; the services decide."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from cases.api.schema import printable_text_component
 from cases.api.serializers import ApplicantSerializer, CaseDetailSerializer, CaseSerializer
 from cases.checklist import checklist_for, documents_for
 from cases.lifecycle import package_complete
 from cases.models import Case
+
+# What the registration accepts, said in the schema as far as a pattern can say it (the service decides; these
+# mirror cases.validators and the normalisation in cases.services.applicant_prepare). Rules between values — the
+# RNOKPP's check digit and birth date, the UNZR's date against the birth date, the document kind against the
+# number's shape, a date of birth not in the future, a person already on file — no pattern can say: 409.
+_YEAR = r"(?:\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})"  # 0001-9999, as a date's year
+_DAY = (
+    r"(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)0229"
+    rf"|{_YEAR}(?:(?:0[13578]|1[02])(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)(?:0[1-9]|[12]\d|30)|02(?:0[1-9]|1\d|2[0-8]))"
+)
+_SEP = r"[\t\n\r ().-]"  # what phone_normalised drops (other white space is no printable character)
+APPLICANT_PATTERNS = {
+    "rnokpp": r"^\s*(?:\d{10})?\s*$",
+    "unzr": rf"^\s*(?:(?:{_DAY})-\d{{5}})?\s*$",
+    # Spaces and dashes are dropped, capitals made, a Latin look-alike series read as Cyrillic.
+    "passport_number": r"^\s*(?:[А-ЯҐЄІЇа-яґєіїABCEHIKMOPTXYabcehikmoptxy]{2}[ -]?\d{6}|\d{9})?\s*$",
+    # +380 XX XXX XX XX, 380…, 0XX XXX XX XX; spaces, brackets, dots and dashes anywhere.
+    "phone": rf"^{_SEP}*(?:(?:\+{_SEP}*)?3{_SEP}*8{_SEP}*)?0(?:{_SEP}*\d){{9}}{_SEP}*$|^\s*$",
+}
+# The person is identified by an RNOKPP, or (lawfully without one) by a document and the date of birth.
+APPLICANT_IDENTIFIED = [
+    {"required": ["rnokpp"], "properties": {"rnokpp": {"type": "string", "pattern": r"\d{10}"}}},
+    {
+        "required": ["passport_number", "birth_date"],
+        "properties": {"passport_number": {"type": "string", "pattern": r"\w"}, "birth_date": {"type": "string"}},
+    },
+]
+
+
+PRINTABLE_FIELDS = {"last_name": True, "first_name": True, "patronymic": False, "address": False}  # name: required
+
+
+class ApplicantCreateSchema(OpenApiSerializerExtension):
+    """The registration's request schema: the patterns above, printable text (``PrintableText``, and something
+    besides white space where the field is required) and the identity rule (``anyOf``)."""
+
+    target_class = "frontoffice.serializers.ApplicantCreateSerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            properties = schema["properties"]
+            for name, pattern in APPLICANT_PATTERNS.items():
+                properties[name]["pattern"] = pattern
+            printable = printable_text_component(auto_schema.registry)
+            for name, required in PRINTABLE_FIELDS.items():
+                properties[name]["allOf"] = [printable.ref]
+                if required:
+                    properties[name]["pattern"] = r"\S"
+            schema["anyOf"] = APPLICANT_IDENTIFIED
+        return schema
 
 
 class ApplicantCreateSerializer(ApplicantSerializer):

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -26,6 +26,7 @@ from payments.serializers import (
     AccrualSerializer,
     ApproveSerializer,
     BudgetSerializer,
+    BudgetSetSerializer,
     DisputeSerializer,
     ErrorSerializer,
     FeeRateEndSerializer,
@@ -93,6 +94,8 @@ class FeeRateViewSet(
     serializer_class = FeeRateSerializer
     permission_classes = [permissions.IsAuthenticated, PaymentsUser]
     lookup_value_regex = r"\d+"
+    # JSON only for a new rate: `service_type` and `valid_to` take null, which a form cannot send.
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return selectors.fee_rate_list()
@@ -114,8 +117,8 @@ class FeeRateViewSet(
         request=FeeRateEndSerializer,
         responses={200: FeeRateSerializer, **REFUSED},
     )
-    @action(detail=True, methods=["post"])
-    def end(self, request, pk=None):
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def end(self, request, pk=None):  # `valid_to` is never null: a form carries it as well
         rate = get_object_or_404(FeeRate, pk=pk)
         body = FeeRateEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -313,13 +316,17 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 @extend_schema_view(
     list=extend_schema(summary="Budgets per year, with accrued, approved and paid", tags=["fees"]),
     create=extend_schema(
-        summary="Set a year's budget (ministry)", tags=["fees"], responses={200: BudgetSerializer, **REFUSED}
+        summary="Set a year's budget (ministry)",
+        tags=["fees"],
+        request=BudgetSetSerializer,
+        responses={200: BudgetSerializer, **REFUSED},
     ),
 )
 class BudgetViewSet(viewsets.GenericViewSet):
     serializer_class = BudgetSerializer
     permission_classes = [permissions.IsAuthenticated, PaymentsUser]
     pagination_class = None
+    parser_classes = [JSONParser]  # a form would send the amount's null and a number alike as text
 
     def get_queryset(self):  # for the schema; the figures are computed
         return FeeRate.objects.none()
@@ -328,12 +335,10 @@ class BudgetViewSet(viewsets.GenericViewSet):
         return Response(BudgetSerializer(selectors.budget_list(), many=True).data)
 
     def create(self, request):
-        body = BudgetSerializer(data=request.data)
+        body = BudgetSetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         year = body.validated_data["year"]
-        if body.validated_data.get("budget") is None:
-            raise InvalidInput(field="amount")
-        budget_set(year=year, amount=body.validated_data["budget"], by=request.user)
+        budget_set(year=year, amount=body.validated_data["amount"], by=request.user)
         return Response(BudgetSerializer(budget_figures(year=year)).data)
 
 

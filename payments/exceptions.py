@@ -16,12 +16,16 @@ class BudgetExceeded(DomainError):
     default_message = _("Approving this statement would exceed the year's budget.")
 
 
-class FeeRateOverlap(InvalidInput):
+class FeeRateOverlap(DomainError):
+    """409: the period conflicts with a rate already in force, not with the request's own fields."""
+
     code = "fee_rate_overlap"
     default_message = _("This period overlaps another rate for the same service.")
 
 
-class FeeRateRewritesHistory(InvalidInput):
+class FeeRateRewritesHistory(DomainError):
+    """409: fees already accrued in the period (the ledger's state) would change."""
+
     code = "fee_rate_rewrites_history"
     default_message = _("Fees were already accrued in this period at another rate; a rate cannot change them.")
 

@@ -2,14 +2,25 @@
 
 from decimal import Decimal
 
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers
 
 from cases.api.serializers import ErrorSerializer
 from cases.models import ServiceType
 from payments.models import Accrual, ContestedIntake, FeeRate, Statement
 from payments.services.statements import available_actions
 
-Money = serializers.DecimalField  # COERCE_DECIMAL_TO_STRING: rendered as a string
+
+class Money(serializers.DecimalField):
+    """Money as a decimal string both ways (COERCE_DECIMAL_TO_STRING renders it so): a JSON number is refused, as
+    the schema says, because a float cannot carry kopiykas exactly."""
+
+    default_error_messages = {"not_a_string": _('Write the amount as a string, e.g. "20.00".')}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
 
 
 class MonthField(serializers.DateField):
@@ -29,9 +40,27 @@ class ReconcileErrorSerializer(ErrorSerializer):
     errors = RowErrorSerializer(many=True)
 
 
+class ServiceCodeField(serializers.SlugRelatedField):
+    """A service by its code. A code that names no service is a 404 (the object is not there), as an unknown id
+    in a body is elsewhere in the API: the schema cannot list the codes, so such a request is well formed."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":  # DRF reads "" as null for a relation; null is the way to say "all services"
+            raise serializers.ValidationError(_("Give a service code, or null for the general rate."), code="blank")
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as e:
+            if e.get_codes() == ["does_not_exist"]:
+                raise exceptions.NotFound(_("No service has this code.")) from None
+            raise
+
+
 class FeeRateSerializer(serializers.ModelSerializer):
     amount = Money(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    service_type = serializers.SlugRelatedField(
+    service_type = ServiceCodeField(
         slug_field="code",
         queryset=ServiceType.objects.all(),
         allow_null=True,
@@ -172,6 +201,13 @@ class ReconcileResultSerializer(serializers.Serializer):
     applied = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the statements paid.")
     already_paid = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Rows without a reference.")
+
+
+class BudgetSetSerializer(serializers.Serializer):
+    """What ``POST budgets/`` takes: a year and its amount (never null: a set budget is only changed)."""
+
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    amount = Money(max_digits=16, decimal_places=2, min_value=Decimal("0"))
 
 
 class BudgetSerializer(serializers.Serializer):

@@ -59,7 +59,13 @@ class StatusSessionView(_Public):
     @extend_schema(
         summary="Exchange the code for a 15-minute token",
         request=SessionRequestSerializer,
-        responses={200: inline_serializer("StatusToken", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("StatusToken", {"token": serializers.CharField()}),
+            401: OpenApiResponse(
+                description="The code is wrong, expired, used, or for another receipt or phone (`code` invalid_code; "
+                "one answer for all). `WWW-Authenticate: Bearer`."
+            ),
+        },
     )
     def post(self, request):
         serializer = SessionRequestSerializer(data=request.data)

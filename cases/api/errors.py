@@ -1,4 +1,5 @@
-"""API errors. Domain errors: ``{"code", "detail"}`` with their status (409 state/role/holder, 400 input).
+"""API errors. Domain errors: ``{"code", "detail"}`` with their status (409 state/role/holder, 400 input, 401 a
+credential that signs nobody in, with its ``WWW-Authenticate`` challenge).
 Validation errors (DRF's or a service's Django ``ValidationError``): 400 ``{field: [messages]}``, as DRF does.
 Other DRF errors (401, 403, 404, 405, 429) keep ``detail`` and gain a ``code``."""
 
@@ -14,7 +15,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": str(exc.message)}
         body.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int | list)})
-        return Response(body, status=exc.status)
+        headers = {"WWW-Authenticate": exc.www_authenticate} if getattr(exc, "www_authenticate", "") else None
+        return Response(body, status=exc.status, headers=headers)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}

@@ -20,8 +20,12 @@ The post-processing hook gives every 400 one truthful shape: either field errors
 """
 
 import re
+from decimal import Decimal
+from functools import cache
 
 from drf_spectacular.openapi import AutoSchema as Base
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 BAD_REQUEST = {
@@ -81,6 +85,14 @@ class AutoSchema(Base):
             codes.append("429")
         return codes
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal" and "pattern" in schema:
+            pattern = decimal_pattern(field)
+            if pattern:
+                schema["pattern"] = pattern
+        return schema
+
     def _paginates(self) -> bool:
         return bool(self._is_list_view() and self._get_paginator()) or any(
             p.get("name") == "page" for p in self._get_parameters()
@@ -107,6 +119,64 @@ def error_shapes(result, generator, request, public):
                     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
                 response["content"] = content
     return result
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """A decimal string's ``min_value`` in its pattern (JSON Schema's ``minimum`` is for numbers): 0 allows no minus
+    sign, the smallest step (0.01 for two places) no zero either. Whole digits count as DRF counts them: leading
+    zeros are free. Other minimums: None (the generic pattern stays)."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if field.min_value is None or whole is None or not places or whole < 1:
+        return None
+    step = Decimal(1).scaleb(-places)
+    if field.min_value == 0:
+        return rf"^(?:0*\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+    if field.min_value != step:
+        return None
+    # A non-zero whole part, or a zero one with a non-zero fraction (k zeros, then a non-zero digit, then the rest).
+    fractions = "|".join(
+        "0" * k + "[1-9]" + (rf"\d{{0,{places - k - 1}}}" if k < places - 1 else "") for k in range(places)
+    )
+    return rf"^(?:0*[1-9]\d{{0,{whole - 1}}}(?:\.\d{{0,{places}}})?|0*\.(?:{fractions}))$"
+
+
+@cache
+def printable_class() -> str:
+    """A character class body of every character ``cases.validators.validate_printable`` lets through (what
+    ``str.isprintable`` says is printable, and tab and line breaks), exact for this Python's Unicode database up to
+    U+FFFF. Characters beyond are left out: excluding them from a negated class makes generation from the pattern
+    take minutes, so the schema is the stricter of the two there (an emoji is accepted, not described)."""
+    ranges, start = [], None
+    for code in range(0x10000):
+        allowed = not 0xD800 <= code < 0xE000 and (chr(code).isprintable() or chr(code) in "\t\n\r")
+        if allowed and start is None:
+            start = code
+        elif not allowed and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, 0xFFFF))
+
+    def escape(code: int) -> str:
+        return rf"\x{code:02x}" if code < 0x100 else rf"\u{code:04x}"
+
+    return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
+
+
+def printable_text_component(registry) -> ResolvedComponent:
+    """``PrintableText``: a string without control characters (``validate_printable``), registered once."""
+    component = ResolvedComponent(
+        name="PrintableText",
+        type=ResolvedComponent.SCHEMA,
+        object="PrintableText",
+        schema={
+            "type": "string",
+            "description": "Text without control characters (tabs and line breaks allowed).",
+            "pattern": f"^[{printable_class()}]*$",
+        },
+    )
+    registry.register_on_missing(component)
+    return component
 
 
 DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")

@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view, parser_classes, renderer_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -132,7 +132,10 @@ class ScanBatchDetailSerializer(ScanBatchSerializer):
 
 class ScanBatchCreateSerializer(serializers.Serializer):
     file = serializers.ListField(
-        child=serializers.FileField(), allow_empty=False, help_text="One PDF or TIFF, or several images in order."
+        child=serializers.FileField(),
+        allow_empty=False,
+        min_length=1,
+        help_text="One PDF or TIFF, or several images in order.",
     )
     front_office = serializers.IntegerField(
         required=False, help_text="Front office id; needed only by a clerk of several front offices."
@@ -178,11 +181,18 @@ def _detail(batch_id: int, user) -> dict:
     return ScanBatchDetailSerializer(selectors.scan_batch_get(user=user, pk=batch_id)).data
 
 
+def _require_a_clerk(user) -> None:
+    """Only front-office clerks upload stacks: anyone else's role never uses the upload (403)."""
+    if not access_for(user).clerk_front_office_ids:
+        raise exceptions.PermissionDenied(_("Only a front-office clerk can upload a scanned stack."))
+
+
 def _front_office_for(user, requested: int | None) -> FrontOffice:
+    """The clerk's office: the one named (another office is 404: not among yours, as elsewhere), or their only one."""
     clerk_of = access_for(user).clerk_front_office_ids
     if requested is not None:
         if requested not in clerk_of:
-            raise InvalidInput(_("You are not a clerk of that front office."))
+            raise exceptions.NotFound(_("No such front office among yours."))
         return FrontOffice.objects.get(pk=requested)
     if len(clerk_of) != 1:
         raise InvalidInput(_("Say which front office the batch is for (front_office)."))
@@ -204,6 +214,8 @@ def _front_office_for(user, requested: int | None) -> FrontOffice:
             "ScanBatchAccepted", {"id": serializers.IntegerField(), "status": serializers.CharField()}
         ),
         400: OpenApiResponse(description="A refused file: {code, detail}; nothing is stored."),
+        403: OpenApiResponse(description="Not a front-office clerk (`code` permission_denied)."),
+        404: OpenApiResponse(description="`front_office` names an office you are not a clerk of (`code` not_found)."),
     },
 )
 @api_view(["GET", "POST"])
@@ -214,6 +226,7 @@ def scan_batches(request):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.scan_batch_list(user=request.user), request)
         return paginator.get_paginated_response(ScanBatchSerializer(page, many=True).data)
+    _require_a_clerk(request.user)
     serializer = ScanBatchCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     front_office = _front_office_for(request.user, serializer.validated_data.get("front_office"))

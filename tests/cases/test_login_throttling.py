@@ -25,7 +25,7 @@ def test_api_token_endpoint_locks_out_too(client, settings):
     url = reverse("api-token")
     assert client.post(url, {"username": "petro", "password": "right-password-123"}).status_code == 200
     codes = [client.post(url, {"username": "petro", "password": "wrong"}).status_code for _ in range(4)]
-    assert codes[0] == 400 and codes[-1] == 429
+    assert codes[0] == 401 and codes[-1] == 429
     response = client.post(url, {"username": "petro", "password": "right-password-123"})
     assert response.status_code == 429 and response.json()["code"] == "locked_out"
 

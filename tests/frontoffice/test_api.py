@@ -31,6 +31,14 @@ def test_token_then_list_service_types(world, client, api_for):
     assert {"document_types", "min_pages"} <= set(body["results"][0]["checklist"][0])
 
 
+def test_token_with_wrong_credentials_is_401_with_a_challenge_and_a_missing_field_400(world, client):
+    response = client.post("/api/v1/auth/token/", {"username": "clerk_a", "password": "not-the-password"})
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] == "invalid_credentials" and response.json()["detail"]
+    response = client.post("/api/v1/auth/token/", {"username": "clerk_a"})
+    assert response.status_code == 400 and "password" in response.json()
+
+
 def test_register_applicant(clerk_api, world):
     birth = dt.date(1990, 5, 17)
     response = clerk_api.post(
@@ -47,9 +55,8 @@ def test_register_applicant(clerk_api, world):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"rnokpp": "1234567890"}, "rnokpp"),  # wrong check digit
-        ({"rnokpp": rnokpp_for(dt.date(1991, 1, 1))}, "rnokpp"),  # another birth date
         ({"passport_kind": "booklet", "passport_number": "AB12"}, "passport_number"),
+        ({"rnokpp": "12345"}, "rnokpp"),
         ({}, "passport_number"),  # neither RNOKPP nor passport
         ({"birth_date": "not a date"}, "birth_date"),
     ],
@@ -62,12 +69,37 @@ def test_register_applicant_field_errors(clerk_api, data, field):
     assert not Applicant.objects.filter(last_name="Коваленко").exists()
 
 
-def test_register_twice_with_the_same_rnokpp_is_a_field_error(clerk_api):
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"rnokpp": "1234567890"}, "rnokpp"),  # wrong check digit
+        ({"rnokpp": "1234567890", "birth_date": None}, "rnokpp"),  # ... so no date of birth to take from it
+        ({"rnokpp": rnokpp_for(dt.date(1991, 1, 1))}, "rnokpp"),  # another birth date
+        ({"unzr": "19910101-00012", "rnokpp": rnokpp_for(dt.date(1990, 5, 17))}, "unzr"),  # another birth date
+        ({"passport_kind": "booklet", "passport_number": "123456789"}, "passport_number"),  # an ID card's number
+        ({"passport_kind": "id_card", "passport_number": "АВ123456"}, "passport_number"),  # a booklet's number
+        ({"rnokpp": None, "passport_number": "123456789", "birth_date": "2999-01-01"}, "birth_date"),
+    ],
+)
+def test_register_applicant_values_that_disagree_are_a_409(clerk_api, data, field):
+    payload = {"last_name": "Коваленко", "first_name": "Петро", "birth_date": "1990-05-17", **data}
+    response = clerk_api.post("/api/v1/applicants/", payload, format="json")
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert body["code"] == "identity_conflict" and body["detail"] and field in body["errors"]
+    assert not Applicant.objects.filter(last_name="Коваленко").exists()
+
+
+def test_register_twice_with_the_same_rnokpp_is_a_409_that_finds_the_person(clerk_api):
     birth = dt.date(1990, 5, 17)
     payload = {"last_name": "А", "first_name": "Б", "birth_date": "1990-05-17", "rnokpp": rnokpp_for(birth)}
-    assert clerk_api.post("/api/v1/applicants/", payload, format="json").status_code == 201
+    first = clerk_api.post("/api/v1/applicants/", payload, format="json")
+    assert first.status_code == 201
     response = clerk_api.post("/api/v1/applicants/", payload, format="json")
-    assert response.status_code == 400 and "rnokpp" in response.json()
+    assert response.status_code == 409 and response.json()["code"] == "applicant_exists"
+    found = clerk_api.get(response.json()["existing"]).json()["results"]
+    assert [p["id"] for p in found] == [first.json()["id"]]
+    assert clerk_api.post("/api/v1/applicants/", payload).status_code == 415  # JSON only
 
 
 def test_applicant_search_by_identifier_reaches_other_communities_but_lists_do_not(world, api_for):

@@ -41,7 +41,8 @@ def test_a_wrong_checksum_through_the_api_is_said_once(clerk_api, world):
         {"last_name": "Коваль", "first_name": "Іван", "birth_date": "1990-01-01", "rnokpp": "1234567890"},
         format="json",
     )
-    assert response.status_code == 400 and len(response.json()["rnokpp"]) == 1
+    body = response.json()
+    assert response.status_code == 409 and body["code"] == "identity_conflict" and len(body["errors"]["rnokpp"]) == 1
 
 
 def test_a_passport_on_file_is_a_field_error_linking_to_the_person(client, world):
@@ -66,9 +67,11 @@ def test_an_rnokpp_on_file_answers_the_same_in_the_api(clerk_api, world):
     response = clerk_api.post(
         "/api/v1/applicants/", {"last_name": "Інша", "first_name": "Особа", "rnokpp": rnokpp}, format="json"
     )
-    assert response.status_code == 400
-    assert list(response.json()) == ["rnokpp"] and len(response.json()["rnokpp"]) == 1
-    assert "unique" not in str(response.json()).lower() and "constraint" not in str(response.json()).lower()
+    body = response.json()
+    assert response.status_code == 409 and body["code"] == "applicant_exists"
+    assert list(body["errors"]) == ["rnokpp"] and len(body["errors"]["rnokpp"]) == 1
+    assert body["existing"] == f"/api/v1/applicants/?rnokpp={rnokpp}"
+    assert "unique" not in str(body).lower() and "constraint" not in str(body).lower()
 
 
 def test_a_racing_registration_answers_as_a_field_error_not_an_integrity_error(world, monkeypatch):

@@ -62,7 +62,15 @@ def test_fee_rates_list_and_create_with_money_as_strings(world, rate):
     assert created.status_code == 201, created.json()
     assert (created.json()["amount"], created.json()["service_type"]) == ("35.50", "funeral")
     overlapping = api.post("/api/v1/fee-rates/", {"amount": "22", "valid_from": "2026-01-01"}, format="json")
-    assert (overlapping.status_code, overlapping.json()["code"]) == (400, "fee_rate_overlap")
+    assert (overlapping.status_code, overlapping.json()["code"]) == (409, "fee_rate_overlap")
+    unknown = api.post("/api/v1/fee-rates/", {"amount": "22", "service_type": "no-such", "valid_from": "2031-01-01"})
+    assert (unknown.status_code, unknown.json()["code"]) == (415, "unsupported_media_type")  # JSON only
+    unknown = api.post(
+        "/api/v1/fee-rates/", {"amount": "22", "service_type": "no-such", "valid_from": "2031-01-01"}, format="json"
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    zero = api.post("/api/v1/fee-rates/", {"amount": "0.00", "valid_from": "2031-01-01"}, format="json")
+    assert zero.status_code == 400 and "amount" in zero.json()
     ended = api.post(f"/api/v1/fee-rates/{rate.pk}/end/", {"valid_to": "2026-12-31"}, format="json")
     assert (ended.status_code, ended.json()["valid_to"]) == (200, "2026-12-31")
     assert (
@@ -71,7 +79,9 @@ def test_fee_rates_list_and_create_with_money_as_strings(world, rate):
 
 
 def test_fee_rate_writes_are_for_the_ministry_and_the_api_for_payments_users(world, rate):
-    refused = client_for(world.supervisor_a).post("/api/v1/fee-rates/", {"amount": "9", "valid_from": "2030-01-01"})
+    refused = client_for(world.supervisor_a).post(
+        "/api/v1/fee-rates/", {"amount": "9", "valid_from": "2030-01-01"}, format="json"
+    )
     assert (refused.status_code, refused.json()["code"]) == (409, "not_permitted")
     assert client_for(world.clerk_a).get("/api/v1/fee-rates/").status_code == 403
     assert client_for(world.head).get("/api/v1/statements/").status_code == 403
@@ -251,6 +261,8 @@ def test_budgets_through_the_api(world, may):
         "remaining": "150000000.00",
     }
     assert api.get("/api/v1/budgets/").json()[0]["year"] == 2026
+    assert api.post("/api/v1/budgets/", {"year": 2026, "amount": None}, format="json").status_code == 400
+    assert api.post("/api/v1/budgets/", {"year": 2026, "amount": "1.00"}).status_code == 415  # JSON only
 
 
 # --- the ministry never sees a person -------------------------------------------------------------------------------

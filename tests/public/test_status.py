@@ -112,14 +112,15 @@ def test_wrong_expired_used_and_foreign_codes_are_refused_then_the_receipt_locks
 
     wrong = "000000" if good != "000000" else "111111"
     response = session(wrong)
-    assert response.status_code == 400 and response.json()["code"] == "invalid_code"
+    assert response.status_code == 401 and response.json()["code"] == "invalid_code"
+    assert response["WWW-Authenticate"] == "Bearer"
     if other_code != good:
-        assert session(other_code).status_code == 400  # a code for another receipt
+        assert session(other_code).status_code == 401  # a code for another receipt
     assert session(good).status_code == 200
-    assert session(good).status_code == 400  # used
+    assert session(good).status_code == 401  # used
     _code(api, case.number, address="10.0.0.9")
     StatusChallenge.objects.filter(receipt=case.number).update(expires_at=clock.now() - timedelta(seconds=1))
-    assert session(_last_code()).status_code == 400  # expired
+    assert session(_last_code()).status_code == 401  # expired
     for _n in range(settings.PUBLIC_CODE_MAX_FAILURES):
         session("999999")
     locked = session("999999")

@@ -31,7 +31,7 @@ def test_a_whole_day_logs_no_personal_data(world, caplog):
     api = APIClient()
     api.force_authenticate(world.clerk_a)
     assert api.post("/api/v1/applicants/", PERSON, format="json").status_code == 201
-    assert api.post("/api/v1/applicants/", PERSON, format="json").status_code == 400  # duplicate: logged as a 400
+    assert api.post("/api/v1/applicants/", PERSON, format="json").status_code == 409  # duplicate: logged as a 409
     person = Applicant.objects.get(rnokpp=PERSON["rnokpp"])
     web = Client()
     web.force_login(world.clerk_a)
