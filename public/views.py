@@ -56,7 +56,7 @@ def status_code(request: HttpRequest) -> HttpResponse:
             token, _session_row = services.status_session_open(**pending, code=form.cleaned_data["code"])
         except DomainError as e:
             form.add_error("code", str(e.message))
-            status = 400 if e.status == 401 else e.status  # the page shows the form again: no HTTP challenge
+            status = {401: 400}.get(e.status, e.status)  # the page shows the form again: no HTTP challenge
         else:
             request.session.cycle_key()
             request.session[SESSION_KEY] = token

@@ -149,6 +149,16 @@ class Case(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def awaits_information(self) -> bool:
+        """The back office asked the front office for something; nothing is the reviewer's until it comes."""
+        return self.status == self.Status.NEEDS_INFO
+
+    @property
+    def refusal_awaits_approval(self) -> bool:
+        """A specialist proposed a refusal; it is not a decision until the head approves it."""
+        return self.status == self.Status.REFUSAL_PENDING
+
+    @property
     def package_documents(self) -> list:
         """Its own documents and those it shares with the other cases of its application (cases.checklist)."""
         from cases.checklist import documents_for
