@@ -160,6 +160,7 @@ def cases_evaluate(*, case_ids, trigger: str = "") -> dict[int, Evaluation]:
         )
         for pk, error in refused.items():  # the table refused the robot (it should not): a person decides
             logger.warning("the robot could not grant case %s: %s", pk, error)
+            results[pk].reason = (_("The robot may not grant it: %(error)s") % {"error": error})[:300]
         evaluations = Evaluation.objects.bulk_create(
             [_evaluation(c, results[c.pk], trigger=trigger, acted=c.pk in granted) for c in waiting]
         )

@@ -118,6 +118,26 @@ def test_a_rule_that_raises_for_one_case_leaves_the_others_decided(rules, gatewa
     assert "ZeroDivisionError" in broken.events.get(action=Action.ROBOT_REVIEW).note
 
 
+def test_a_case_the_table_refuses_the_robot_goes_to_people_and_the_others_are_granted(rules, gateway):
+    """The executor checks every step of every case as for one: a guard that fails for one case (here: the robot
+    "opened" it, so it may not review it) leaves that case untouched, with the reason, and the batch goes on."""
+    from eligibility.services import robot_user
+
+    world = rules
+    first, own, last = (waiting_case(world, gateway) for _ in range(3))
+    Case.objects.filter(pk=own.pk).update(created_by=robot_user())
+    with committed():
+        evaluations = cases_evaluate(case_ids=[first.pk, own.pk, last.pk], trigger="test")
+    for case in (first, own, last):
+        case.refresh_from_db()
+    assert first.status == last.status == S.DECIDED
+    assert own.status == S.SUBMITTED and own.assignee_id is None and own.accepted_at is None
+    assert not evaluations[own.pk].acted and evaluations[own.pk].outcome == OUT.GRANT
+    review = own.events.get(action=Action.ROBOT_REVIEW)
+    assert review.note == evaluations[own.pk].reason and review.note  # the guard's refusal, as the reason
+    assert not Accrual.objects.filter(case=own).exists() and not InboxMessage.objects.filter(case=own).exists()
+
+
 def test_facts_that_cannot_be_read_send_one_case_to_people_and_the_others_on(rules, gateway):
     world = rules
     first, bad = waiting_case(world, gateway), waiting_case(world, gateway)
