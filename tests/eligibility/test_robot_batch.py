@@ -201,3 +201,35 @@ def test_the_catch_up_decides_what_a_lost_nudge_left_waiting(rules, gateway):
     RegistryQuery.objects.for_case(seen).update(answered_at=evaluated - timedelta(seconds=5))
     assert list(robot_waiting(older_than_seconds=0)) == [seen.pk]
     assert list(robot_waiting(older_than_seconds=60)) == []  # too recent: its own task may be on the way
+
+
+def test_a_registry_answer_serving_several_cases_runs_one_task_for_all(rules, gateway):
+    """One application covers several services: the answer's ``query_answered`` (sent on commit with every case it
+    serves) runs one ``eligibility.evaluate_cases`` task for all of them — one transaction — and
+    ``eligibility.evaluate_case`` when it serves one. Tasks run in-process here (no broker), through Celery."""
+    from celery.signals import task_prerun
+    from django.db import transaction
+
+    from registries.services import query_answered
+
+    world = rules
+    cases = [waiting_case(world, gateway) for _ in range(3)]
+    single = waiting_case(world, gateway)
+    ran = []
+
+    def seen(sender=None, task=None, kwargs=None, **extra):
+        if task.name.startswith("eligibility."):
+            ran.append((task.name, kwargs))
+
+    task_prerun.connect(seen, weak=False)
+    try:
+        with committed(), transaction.atomic():
+            query_answered.send(sender=RegistryQuery, query_id=1, case_ids=[c.pk for c in cases])
+            query_answered.send(sender=RegistryQuery, query_id=2, case_ids=[single.pk])
+    finally:
+        task_prerun.disconnect(seen)
+    assert ran == [
+        ("eligibility.evaluate_cases", {"case_ids": [c.pk for c in cases], "trigger": "registry"}),
+        ("eligibility.evaluate_case", {"case_id": single.pk, "trigger": "registry"}),
+    ]
+    assert Case.objects.filter(pk__in=[c.pk for c in [*cases, single]], status=S.DECIDED).count() == 4
