@@ -1,14 +1,16 @@
 """Benchmark: the robot's explained decisions, with every record written and the registry answers in place.
 
-    .venv/bin/python bench/robot.py [--cases 2000 --latency-cases 100]
+    .venv/bin/python bench/robot.py [--cases 2000 --latency-cases 100 --processes 2 --batch 50]
 
 Runs on PostgreSQL and Redis: ``DATABASE_URL`` defaults to postgres://postgres@127.0.0.1:5432/hromada_bench_robot
 (dropped and created afresh), ``CELERY_BROKER_URL`` to redis://127.0.0.1:6379/8.
 
 1. throughput: ``--cases`` submitted childbirth cases, each with its ЄДДР and ДРАЦС answers already recorded (query
-   rows with the normalised answers, as the registries leave them), decided one after another in this process by
-   ``eligibility.services.case_evaluate``: facts built, rule run, the evaluation stored, claim + accept + decide
-   through the one executor (three timeline rows), the fee accrual, the inbox message.
+   rows with the normalised answers, as the registries leave them), decided by ``--processes`` processes, each
+   through ``eligibility.services.cases_evaluate`` in batches of ``--batch`` cases (one transaction each; ``--batch
+   1`` is ``case_evaluate`` one case after another): facts built, rule run, the evaluation stored, claim + accept +
+   decide through the one executor (three timeline rows), the fee accrual and statement totals, the inbox message,
+   after the commit the applicant's message hook and the renewals' term task enqueued.
 2. submit → decision through the worker: one Celery worker (``--concurrency 2``); for ``--latency-cases`` cases the
    ``submit`` timeline row is written in a transaction (its post_save receiver enqueues the robot on commit, as on a
    real submission), and the time until the case is decided is polled from the database.
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--latency-cases", type=int, default=100)
     parser.add_argument("--processes", type=int, default=2, help="robot processes deciding in parallel (part 1)")
+    parser.add_argument("--batch", type=int, default=50, help="cases per transaction (part 1; ROBOT_BATCH)")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -78,7 +81,7 @@ def main() -> None:
     worker = None
     try:
         cases = setup(args.cases + args.latency_cases)
-        throughput(cases[: args.cases], args.processes)
+        throughput(cases[: args.cases], args.processes, args.batch)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "-l", "WARNING"],
             cwd=ROOT,
@@ -200,40 +203,48 @@ def setup(n: int) -> list[int]:
     return [c.pk for c in cases]
 
 
-def _decide(ids: list[int]) -> None:
+def _decide(job: tuple[list[int], int]) -> float:
     from django.db import connection
 
-    from eligibility.services import case_evaluate
+    from eligibility.services import cases_evaluate
 
+    ids, batch = job
     connection.close()  # a fresh connection per process
-    for pk in ids:
-        case_evaluate(case_id=pk, trigger="bench")
+    cpu = time.process_time()
+    for i in range(0, len(ids), batch):
+        cases_evaluate(case_ids=ids[i : i + batch], trigger="bench")
+    return time.process_time() - cpu
 
 
-def throughput(ids: list[int], processes: int) -> None:
+def throughput(ids: list[int], processes: int, batch: int) -> None:
     import multiprocessing
 
     from django.db import connection
 
-    from cases.models import CaseEvent
+    from cases.models import CaseEvent, InboxMessage
     from eligibility.models import Evaluation
     from eligibility.services import case_evaluate
-    from payments.models import Accrual
+    from payments.models import Accrual, Statement
 
     case_evaluate(case_id=ids[0])  # warm up (imports, the robot user)
     rest = ids[1:]
     vendor = connection.vendor
     connection.close()
-    chunks = [rest[i::processes] for i in range(processes)]
+    # Contiguous runs of cases per process (a batch is a run of pks, as the catch-up and an application's cases are).
+    size = -(-len(rest) // processes)
+    chunks = [(rest[i * size : (i + 1) * size], batch) for i in range(processes)]
     start = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        pool.map(_decide, chunks)
+        cpu = pool.map(_decide, chunks)
     elapsed = time.perf_counter() - start
     granted = Evaluation.objects.filter(acted=True).count()
+    statement = Statement.objects.get()
     print(
-        f"[robot] {vendor}: {len(rest)} cases by {processes} process(es) in {elapsed:.2f} s = "
-        f"{len(rest) / elapsed:.0f} explained decisions/s; granted {granted}, evaluations "
-        f"{Evaluation.objects.count()}, timeline rows {CaseEvent.objects.count()}, accruals {Accrual.objects.count()}"
+        f"[robot] {vendor}: {len(rest)} cases by {processes} process(es) in batches of {batch} in {elapsed:.2f} s = "
+        f"{len(rest) / elapsed:.0f} explained decisions/s; CPU {sum(cpu) / len(rest) * 1000:.2f} ms/decision in the "
+        f"deciding processes; granted {granted}, evaluations {Evaluation.objects.count()}, timeline rows "
+        f"{CaseEvent.objects.count()}, accruals {Accrual.objects.count()}, inbox {InboxMessage.objects.count()}, "
+        f"statement count {statement.count} amount {statement.amount}"
     )
 
 

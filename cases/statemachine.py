@@ -23,6 +23,8 @@ batch), in one transaction::
 
 ``Machine.execute_chain(obj, [Step(…), …], by=…)`` runs several actions on one locked row (the robot's claim,
 accept and grant) with the same checks, step by step, and writes them at once: one UPDATE, one INSERT.
+``Machine.execute_chains([(obj, steps), …], by=…)`` is the same for many locked rows (the robot's batch): every row
+checked as ``execute_chain`` checks it, all written with one UPDATE per distinct set of values and one INSERT.
 
 The system (a worker, the sweeper, the robot) acts with ``by=None`` and holds the role ``SYSTEM`` only.
 """
@@ -336,11 +338,71 @@ class Machine:
         an error in any step raises before anything is written. Returns one outcome per step."""
         if not transaction.get_connection().in_atomic_block:
             raise transaction.TransactionManagementError("execute_chain needs the caller's transaction and lock")
+        now = clock.now()
+        outcomes, fields, events = self._plan_chain(obj, steps, by=by, now=now)
+        if fields:
+            for name in self.touch:
+                setattr(obj, name, now)
+            obj.save(update_fields=list(dict.fromkeys([*fields, *self.touch])))
+        self._insert_history(events)
+        return outcomes
+
+    def execute_chains(
+        self,
+        chains: Iterable[tuple[Any, Iterable[Step]]],
+        *,
+        by,
+        now=None,
+        on_error: Callable[[Any, Exception], None] | None = None,
+    ) -> dict[Any, list[Outcome]]:
+        """``execute_chain`` over many rows the caller has locked (the robot's batch), set-based: every step of every
+        row is checked exactly as ``execute_chain`` checks it (repeat, state, role, guards, in step order), then the
+        rows are written with one UPDATE per distinct set of new values (one for a batch whose steps set the same
+        values, as the robot's do with one ``now``) and one INSERT of all their history rows, each then signalled
+        ``post_save`` as ``execute_chain`` does. The UPDATE is a queryset update: the rows' own ``save`` and its
+        signals are not run (no receiver listens to them; the history rows are the facts receivers read).
+
+        A row whose chain raises: without ``on_error`` the error raises before anything is written; with it the row
+        is put back as it was read, ``on_error(obj, error)`` is called, and the others go on. Returns the outcomes of
+        each row that went through (by pk)."""
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("execute_chains needs the caller's transaction and locks")
+        now = now or clock.now()
+        concrete = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        results: dict[Any, list[Outcome]] = {}
+        groups: dict[tuple, list] = {}
+        events = []
+        for obj, steps in chains:
+            before = {f.attname: getattr(obj, f.attname) for f in concrete}
+            try:
+                outcomes, fields, rows = self._plan_chain(obj, steps, by=by, now=now)
+            except Exception as e:
+                if on_error is None:
+                    raise
+                for name, value in before.items():
+                    setattr(obj, name, value)
+                on_error(obj, e)
+                continue
+            results[obj.pk] = outcomes
+            events += rows
+            if fields:
+                for name in self.touch:
+                    setattr(obj, name, now)
+                names = list(dict.fromkeys([*fields, *self.touch]))
+                attnames = tuple(self.model._meta.get_field(n).attname for n in names)
+                key = tuple((a, getattr(obj, a)) for a in attnames)
+                groups.setdefault(key, []).append(obj.pk)
+        for key, pks in groups.items():
+            self.model.objects.filter(pk__in=pks).update(**dict(key))
+        self._insert_history(events)
+        return results
+
+    def _plan_chain(self, obj, steps: Iterable[Step], *, by, now) -> tuple[list[Outcome], list[str], list]:
+        """The checks and changes of a chain on ``obj`` in memory: its outcomes, the fields set, the history rows."""
         outcomes: list[Outcome] = []
         fields: list[str] = []
         events = []
         last = None
-        now = clock.now()
         for step in steps:
             r = self.rules[step.action]
             a = Attempt(obj=obj, action=step.action, by=by, params=step.params)
@@ -361,22 +423,42 @@ class Machine:
                 events.append(event)
                 last = (step.action, getattr(by, "pk", None))
             outcomes.append(Outcome(obj=obj, event=event))
-        if fields:
-            for name in self.touch:
-                setattr(obj, name, now)
-            obj.save(update_fields=list(dict.fromkeys([*fields, *self.touch])))
-        if events:
-            self.history.objects.bulk_create(events)
-            for event in events:
-                signals.post_save.send(
-                    sender=self.history,
-                    instance=event,
-                    created=True,
-                    update_fields=None,
-                    raw=False,
-                    using=event._state.db,
-                )
-        return outcomes
+        return outcomes, fields, events
+
+    def _insert_history(self, events: list) -> None:
+        """One INSERT of history rows, each then signalled as saved (``post_save``, ``created=True``)."""
+        if not events:
+            return
+        self.history.objects.bulk_create(events)
+        for event in events:
+            signals.post_save.send(
+                sender=self.history,
+                instance=event,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=event._state.db,
+            )
+
+    def record_many(self, rows: Iterable[tuple[Any, str, str, dict | None]], *, by, at=None) -> list:
+        """History rows that are not changes of state (the robot's reviews), ``(obj, action, note, data)`` each: one
+        INSERT, each row then signalled as saved, as ``record`` would."""
+        at = at or clock.now()
+        events = [
+            self.history(
+                **{self.owner_field: obj},
+                at=at,
+                actor=by,
+                action=action,
+                from_status=self.status(obj),
+                to_status=self.status(obj),
+                note=note,
+                data=data or {},
+            )
+            for obj, action, note, data in rows
+        ]
+        self._insert_history(events)
+        return events
 
     def _history_row(self, obj, action: str, *, by, from_status, done: Change, at):
         return self.history(

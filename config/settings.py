@@ -489,3 +489,14 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", "demo")
 RENEWAL_WINDOW_DAYS = env_int("RENEWAL_WINDOW_DAYS", 30)
 RENEWAL_DECIDE_DAYS = env_int("RENEWAL_DECIDE_DAYS", 14)
 CELERY_BEAT_SCHEDULE["renewals-daily"] = {"task": "renewals.run", "schedule": crontab(minute=15, hour=1)}
+# The robot (eligibility/; docs/eligibility.md): how many cases one transaction decides (the catch-up, ``robot_run``),
+# and the catch-up that decides the waiting automatic cases whose nudge was lost (a worker or broker outage): every
+# ROBOT_CATCH_UP_SECONDS, the cases left unevaluated for ROBOT_CATCH_UP_GRACE_SECONDS since their latest submission or
+# registry answer (younger ones still have their task on the way).
+ROBOT_BATCH = env_int("ROBOT_BATCH", 50)
+ROBOT_CATCH_UP_SECONDS = env_int("ROBOT_CATCH_UP_SECONDS", 300)
+ROBOT_CATCH_UP_GRACE_SECONDS = env_int("ROBOT_CATCH_UP_GRACE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["robot-catch-up"] = {
+    "task": "eligibility.robot_catch_up",
+    "schedule": float(ROBOT_CATCH_UP_SECONDS),
+}

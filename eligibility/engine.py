@@ -66,27 +66,66 @@ def params_for(service: str, *, proposal: dict | None = None) -> Params:
     return Params(rows=rows)
 
 
-def published_version_for(service: str, on: date) -> RuleVersion:
+def published_version_for(service: str, on: date, *, published: dict[str, date] | None = None) -> RuleVersion:
     """The version of ``service`` in force on a filing date among the *published* ones: code that is in the tree but
-    not published (``RulePublication``) never decides; a dry run may still replay it by name."""
-    published = dict(
-        RulePublication.objects.filter(
-            service=service, status=RulePublication.Status.PUBLISHED, valid_from__lte=on
-        ).values_list("version", "valid_from")
-    )
+    not published (``RulePublication``) never decides; a dry run may still replay it by name. ``published``: the
+    service's published versions with their start dates, already read (``Reference``)."""
+    if published is None:
+        published = dict(
+            RulePublication.objects.filter(service=service, status=RulePublication.Status.PUBLISHED).values_list(
+                "version", "valid_from"
+            )
+        )
+    published = {v: since for v, since in published.items() if since <= on}
     candidates = [v for v in rules.versions_of(service) if v.version in published and v.in_force(on)]
     if not candidates:
         raise RuleError("no_rule", f"no published rule version of {service} in force on {on.isoformat()}")
     return max(candidates, key=lambda v: (published[v.version], v.valid_from))
 
 
-def evaluate_facts(facts: Facts, *, version: RuleVersion | None = None, params: Params | None = None) -> Result:
+@dataclass
+class Reference:
+    """What every evaluation of a batch reads alike, read once for the batch: the published rule versions and the
+    parameter rows of its services (two queries, whatever the number of cases)."""
+
+    published: dict[str, dict[str, date]]
+    rows: dict[str, dict[str, list[ParamValue]]]
+
+    @classmethod
+    def read(cls, services) -> "Reference":
+        services = sorted(set(services))
+        published: dict[str, dict[str, date]] = {s: {} for s in services}
+        for service, version, since in RulePublication.objects.filter(
+            service__in=services, status=RulePublication.Status.PUBLISHED
+        ).values_list("service", "version", "valid_from"):
+            published[service][version] = since
+        rows: dict[str, dict[str, list[ParamValue]]] = {s: {} for s in services}
+        for p in Parameter.objects.filter(service__in=services).order_by("service", "code", "-valid_from"):
+            rows[p.service].setdefault(p.code, []).append(
+                ParamValue(p.code, p.value, p.valid_from, p.valid_to, p.reference, p.pk)
+            )
+        return cls(published=published, rows=rows)
+
+    def params(self, service: str) -> Params:
+        """A fresh ``Params`` (its own record of the rows used) over the service's rows."""
+        return Params(rows=self.rows.get(service, {}))
+
+
+def evaluate_facts(
+    facts: Facts,
+    *,
+    version: RuleVersion | None = None,
+    params: Params | None = None,
+    reference: Reference | None = None,
+) -> Result:
     filed = facts.filing_date.value
     result = Result(service=facts.service, filing_date=filed, outcome=OUT.ERROR)
     try:
-        version = version or published_version_for(facts.service, filed)
+        published = reference.published.get(facts.service, {}) if reference is not None else None
+        version = version or published_version_for(facts.service, filed, published=published)
         result.rules_version = version.version
-        params = params if params is not None else params_for(facts.service)
+        if params is None:
+            params = reference.params(facts.service) if reference is not None else params_for(facts.service)
         verdict: Verdict = version.evaluate(facts, params)
     except RuleError as e:
         result.reason = e.detail

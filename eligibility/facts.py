@@ -10,7 +10,7 @@ A registry not asked, still pending, failed or overdue makes its facts unknown, 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,15 +35,34 @@ _first_page = Subquery(
 
 
 def _latest_queries(case: Case) -> dict[str, RegistryQuery]:
-    latest: dict[str, RegistryQuery] = {}
+    return _latest_queries_for([case])[case.pk]
+
+
+def _latest_queries_for(cases: list[Case]) -> dict[int, dict[str, RegistryQuery]]:
+    """For each case, the latest query of each registry that serves it — one query for all the cases (their own
+    queries and their applications'), each row with its first evidence page."""
+    latest: dict[int, dict[str, RegistryQuery]] = {c.pk: {} for c in cases}
+    if not cases:
+        return latest
+    by_application: dict[int, list[int]] = {}
+    for c in cases:
+        if c.application_id is not None:
+            by_application.setdefault(c.application_id, []).append(c.pk)
+    served = Q(case_id__in=[c.pk for c in cases])
+    if by_application:
+        served |= Q(application_id__in=list(by_application))
     rows = (
-        RegistryQuery.objects.for_case(case)
+        RegistryQuery.objects.filter(served)
         .select_related("registry")
         .annotate(first_page_id=_first_page)
         .order_by("asked_at", "pk")
     )
     for q in rows:
-        latest[q.registry.code] = q
+        targets = set(by_application.get(q.application_id, ())) if q.application_id is not None else set()
+        if q.case_id in latest:
+            targets.add(q.case_id)
+        for pk in targets:
+            latest[pk][q.registry.code] = q
     return latest
 
 
@@ -104,34 +123,75 @@ def _incomes(code: str):
 
 
 def _prior_grants(case: Case) -> Fact:
-    """Birth acts of the applicant's other granted childbirth cases, from their evaluations. A granted case whose
-    child is not on record makes the fact unknown (a person checks it)."""
+    return _prior_grants_for([case])[case.pk]
+
+
+def _prior_grants_for(cases: list[Case]) -> dict[int, Fact]:
+    """For each case, the birth acts of its applicant's other granted cases of the same service, from their latest
+    evaluations — one query for all the cases. A granted case whose child is not on record makes the fact unknown
+    (a person checks it)."""
     from eligibility.models import Evaluation
 
+    source = Source(kind="case", field="cases.Case.decision")
+    if not cases:
+        return {}
     latest_facts = (
         Evaluation.objects.filter(case=OuterRef("pk")).exclude(facts=[]).order_by("-at", "-pk").values("facts")[:1]
     )
-    others = (
+    granted = (
         Case.objects.filter(
-            applicant_id=case.applicant_id, service_type_id=case.service_type_id, decision=Case.Decision.GRANTED
+            applicant_id__in={c.applicant_id for c in cases},
+            service_type_id__in={c.service_type_id for c in cases},
+            decision=Case.Decision.GRANTED,
         )
-        .exclude(pk=case.pk)
         .annotate(evaluated=Subquery(latest_facts, output_field=JSONField()))
         .order_by("pk")
-        .values_list("evaluated", flat=True)
+        .values_list("pk", "applicant_id", "service_type_id", "evaluated")
     )
-    source = Source(kind="case", field="cases.Case.decision")
-    acts: list[str] = []
-    for facts in others:  # one query for all the earlier grants, each with its latest evaluation's facts
-        act = next((f.get("value", {}).get("birth_act") for f in facts or [] if f.get("name") == "child"), None)
-        if not act:
-            return Fact("prior_grants", None, source, missing=_("an earlier grant whose child is not on record"))
-        acts.append(act)
-    return Fact("prior_grants", acts, source)
+    earlier: dict[tuple[int, int], list[tuple[int, list]]] = {}
+    for pk, applicant_id, service_type_id, facts in granted:
+        earlier.setdefault((applicant_id, service_type_id), []).append((pk, facts))
+    out = {}
+    for case in cases:
+        acts: list[str] = []
+        fact = None
+        for pk, facts in earlier.get((case.applicant_id, case.service_type_id), ()):
+            if pk == case.pk:
+                continue
+            act = next((f.get("value", {}).get("birth_act") for f in facts or [] if f.get("name") == "child"), None)
+            if not act:
+                fact = Fact("prior_grants", None, source, missing=_("an earlier grant whose child is not on record"))
+                break
+            acts.append(act)
+        out[case.pk] = fact or Fact("prior_grants", acts, source)
+    return out
 
 
 def facts_for(case: Case) -> Facts:
-    latest = _latest_queries(case)
+    """The facts of one case: the batch of one."""
+    facts = facts_for_cases([case])[case.pk]
+    if isinstance(facts, Exception):
+        raise facts
+    return facts
+
+
+def facts_for_cases(cases: list[Case]) -> dict[int, Facts | Exception]:
+    """The facts of many cases (each with its service and applicant loaded) in two queries whatever their number:
+    the registry answers that serve them, and the earlier grants of their applicants. A case whose facts cannot be
+    built (an answer of the wrong shape) gets the exception instead, so the others go on."""
+    latest = _latest_queries_for(cases)
+    childbirth = [c for c in cases if c.service_type.code == "childbirth"]
+    prior = _prior_grants_for(childbirth)
+    out: dict[int, Facts | Exception] = {}
+    for case in cases:
+        try:
+            out[case.pk] = _facts(case, latest[case.pk], prior.get(case.pk))
+        except Exception as e:  # one case's bad data must not spoil the batch
+            out[case.pk] = e
+    return out
+
+
+def _facts(case: Case, latest: dict[str, RegistryQuery], prior: Fact | None) -> Facts:
     applicant = case.applicant
     filed = filing_date(case)
     date_field = "cases.Case.first_submitted_at" if case.first_submitted_at else "cases.Case.created_at"
@@ -164,9 +224,7 @@ def facts_for(case: Case) -> Facts:
         ),
         subject_is_applicant=subject,
         births=births,
-        prior_grants=_prior_grants(case)
-        if case.service_type.code == "childbirth"
-        else Fact("prior_grants", [], Source(kind="case")),
+        prior_grants=prior if prior is not None else Fact("prior_grants", [], Source(kind="case")),
         incomes=incomes,
         family_members=members,
         disability=_answered(latest, "disability", "disability", "group", lambda a: a or None, not_found={}),

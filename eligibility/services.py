@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.lifecycle import CASES, ROBOT_USERNAME, Action
-from cases.models import Case, InboxMessage, ServiceType
-from cases.services import inbox_post
+from cases.models import Case, CaseEvent, InboxMessage, ServiceType
+from cases.services import inbox_post_many
 from cases.services import system_user as kernel_system_user
 from cases.statemachine import Change, Step
 from eligibility import rules
-from eligibility.engine import Result, evaluate_facts, params_for
-from eligibility.facts import facts_for
+from eligibility.engine import Reference, Result, evaluate_facts, params_for
+from eligibility.facts import facts_for_cases, filing_date
 from eligibility.models import DryRun, Evaluation, Parameter, ParameterChange, RulePublication
-from payments.services.ledger import accrual_record_for_acceptance
+from payments.services.ledger import accruals_record_for_acceptance
 
 logger = logging.getLogger(__name__)
 S = Case.Status
@@ -51,8 +51,8 @@ def explanation_data(result: Result) -> dict:
     }
 
 
-def _store(case: Case, result: Result, *, trigger: str, acted: bool = False) -> Evaluation:
-    return Evaluation.objects.create(
+def _evaluation(case: Case, result: Result, *, trigger: str, acted: bool = False) -> Evaluation:
+    return Evaluation(
         case=case,
         trigger=trigger,
         service=result.service,
@@ -83,51 +83,167 @@ def _summary(data: dict | None) -> tuple:
 
 
 def case_evaluate(*, case_id: int, trigger: str = "") -> Evaluation | None:
-    """Evaluate a waiting case and act as the robot may. Idempotent: a case not waiting in the queue (taken by a
-    person, decided, withdrawn…) is left exactly as it is, and a repeat on a decided case writes nothing.
+    """The robot over one case: ``cases_evaluate`` of one. None when the case is not waiting (left as it is)."""
+    return cases_evaluate(case_ids=[case_id], trigger=trigger).get(case_id)
 
-    The case row is locked first and read once (with its service and applicant); the facts are read and the rule
-    run under that lock, so nothing can take the case between the evaluation and the robot's decision."""
+
+def _facts_failed(case: Case, error: Exception) -> Result:
+    """An error result for a case whose facts could not be built: it goes to people with the reason."""
+    logger.error("facts of case %s could not be built", case.pk, exc_info=error)
+    return Result(
+        service=case.service_type.code,
+        filing_date=filing_date(case),
+        outcome=OUT.ERROR,
+        reason=(_("The facts could not be read: %(error)s") % {"error": f"{type(error).__name__}: {error}"})[:300],
+    )
+
+
+def cases_evaluate(*, case_ids, trigger: str = "") -> dict[int, Evaluation]:
+    """Evaluate the waiting cases among ``case_ids`` and act as the robot may, all in one transaction, set-based: a
+    constant number of SQL statements whatever the number of cases. Idempotent: a case not waiting in the queue
+    (taken by a person, decided, withdrawn…) is left exactly as it is, and a repeat on a decided case writes nothing.
+    Returns the evaluation stored for each case evaluated (by pk).
+
+    The rows are locked first, in pk order (``SELECT … FOR UPDATE``: a person's transaction on a case is waited
+    for, never skipped), and read once with their service and applicant; the facts are read (two queries for all the
+    cases) and the rules run under those locks, so nothing can take a case between its evaluation and the robot's
+    decision. Everything is evaluated before anything is written: a case whose facts or rule raise gets an ``error``
+    evaluation and goes to people with the reason, and the others go on. Then: the evaluations (one INSERT), the
+    grants (``CASES.execute_chains``: claim, accept and grant, each case checked step by step as ``execute_chain``
+    does; one UPDATE, one INSERT of the timeline rows), the robot's reviews of the others (one INSERT), the front
+    offices' inbox messages (one INSERT), and last the fee lines (``accruals_record_for_acceptance``: one UPDATE per
+    community × month), so the statement rows are held for the least time."""
+    ids = sorted({int(pk) for pk in case_ids})
+    if not ids:
+        return {}
     with transaction.atomic():
-        try:
-            case = CASES.lock(case_id, related=("applicant",))
-        except Case.DoesNotExist:
-            return None
-        if case.status != S.SUBMITTED or case.assignee_id is not None:
-            return None  # a person took it, another robot run decided it, it was withdrawn
-        if case.service_type.code not in rules.SERVICES:
-            return None
-        result = evaluate_facts(facts_for(case))
+        locked = list(
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service_type", "applicant")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        waiting = [
+            c
+            for c in locked
+            if c.status == S.SUBMITTED and c.assignee_id is None and c.service_type.code in rules.SERVICES
+        ]  # the others: a person took it, another robot run decided it, it was withdrawn
+        if not waiting:
+            return {}
+        reference = Reference.read(c.service_type.code for c in waiting)
+        facts = facts_for_cases(waiting)
+        results: dict[int, Result] = {}
+        for case in waiting:
+            found = facts[case.pk]
+            results[case.pk] = (
+                _facts_failed(case, found)
+                if isinstance(found, Exception)
+                else evaluate_facts(found, reference=reference)
+            )
         robot = robot_user()
-        automatic = case.service_type.decision_mode == ServiceType.DecisionMode.AUTOMATIC
-        grant = automatic and result.outcome == OUT.GRANT and result.registry_backed and result.amount is not None
-        evaluation = _store(case, result, trigger=trigger, acted=grant)
-        data = explanation_data(result)
-        if grant:
-            _grant(case, robot=robot, data=data, result=result)
-            return evaluation
-        if not automatic:
-            return evaluation  # a manual service: the reviewer's page shows the evaluation; the timeline is theirs
-        last = case.events.filter(action=Action.ROBOT_REVIEW).order_by("-at", "-pk").first()
-        if last is None or _summary(last.data) != _summary(data):
-            CASES.record(case, Action.ROBOT_REVIEW, by=robot, note=data["reason"], data=data)
-    return evaluation
+        now = clock.now()
+        automatic = {c.pk: c.service_type.decision_mode == ServiceType.DecisionMode.AUTOMATIC for c in waiting}
+        to_grant = [
+            c
+            for c in waiting
+            if automatic[c.pk]
+            and results[c.pk].outcome == OUT.GRANT
+            and results[c.pk].registry_backed
+            and results[c.pk].amount is not None
+        ]
+        refused: dict[int, Exception] = {}
+        granted = CASES.execute_chains(
+            [(c, _grant_steps(robot=robot, result=results[c.pk], now=now)) for c in to_grant],
+            by=robot,
+            now=now,
+            on_error=lambda case, error: refused.__setitem__(case.pk, error),
+        )
+        for pk, error in refused.items():  # the table refused the robot (it should not): a person decides
+            logger.warning("the robot could not grant case %s: %s", pk, error)
+            results[pk].reason = (_("The robot may not grant it: %(error)s") % {"error": error})[:300]
+        evaluations = Evaluation.objects.bulk_create(
+            [_evaluation(c, results[c.pk], trigger=trigger, acted=c.pk in granted) for c in waiting]
+        )
+        _review(
+            [c for c in waiting if automatic[c.pk] and c.pk not in granted],
+            results=results,
+            robot=robot,
+            at=now,
+        )
+        decided = [c for c in to_grant if c.pk in granted]
+        inbox_post_many(
+            [(c, InboxMessage.Kind.DECIDED, _decided_text(c, results[c.pk])) for c in decided],
+        )
+        # Last: a fee line holds its community's statement row until the commit, so it is held for the least time
+        # (every intake a community's offices have accepted at once waits on that one row).
+        accruals_record_for_acceptance(
+            cases=[c for c in decided if not granted[c.pk][1].repeated]  # the accept step: not a repeat
+        )
+    return {e.case_id: e for e in evaluations}
 
 
-def _grant(case: Case, *, robot, data: dict, result: Result) -> None:
-    """Claim, accept and grant under the lock the caller holds, as any reviewer would (same table, same guards),
-    written as one UPDATE and one INSERT of the three timeline rows (``execute_chain``)."""
+def robot_waiting(*, older_than_seconds: int | None = None):
+    """The automatic cases waiting in the queue (submitted, nobody holding them, a service with rules) that the robot
+    has not evaluated since their latest submission or registry answer, that moment at least ``older_than_seconds``
+    ago: what a lost nudge left behind. A queryset of pks, in pk order."""
+    from django.conf import settings
+    from django.db.models import Exists, OuterRef, Q
+
+    from registries.models import RegistryQuery
+
+    grace = settings.ROBOT_CATCH_UP_GRACE_SECONDS if older_than_seconds is None else older_than_seconds
+    before = clock.now() - timedelta(seconds=grace)
+    evaluated_since = Evaluation.objects.filter(case=OuterRef("pk"), at__gte=OuterRef("submitted_at"))
+    answered = RegistryQuery.objects.filter(
+        Q(case_id=OuterRef("pk")) | Q(application_id=OuterRef("application_id")), answered_at__isnull=False
+    )
+    answer_not_seen = answered.filter(
+        ~Exists(Evaluation.objects.filter(case=OuterRef(OuterRef("pk")), at__gte=OuterRef("answered_at")))
+    )
+    return (
+        Case.objects.filter(
+            status=S.SUBMITTED,
+            assignee__isnull=True,
+            service_type__decision_mode=ServiceType.DecisionMode.AUTOMATIC,
+            service_type__code__in=list(rules.SERVICES),
+            submitted_at__lte=before,
+        )
+        .filter(~Exists(evaluated_since) | Exists(answer_not_seen.filter(answered_at__lte=before)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def robot_catch_up(*, batch: int = 100, limit: int | None = None, older_than_seconds: int | None = None) -> int:
+    """Decide what ``robot_waiting`` finds, ``batch`` cases per transaction (``manage.py robot_run``, and the beat
+    every ``ROBOT_CATCH_UP_SECONDS``). Returns the number of cases evaluated."""
+    done, after = 0, 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        ids = list(robot_waiting(older_than_seconds=older_than_seconds).filter(pk__gt=after)[:size])
+        if not ids:
+            break
+        done += len(cases_evaluate(case_ids=ids, trigger="catch_up"))
+        after = ids[-1]
+    if done:
+        logger.info("robot catch-up: %s waiting cases evaluated", done)
+    return done
+
+
+def _grant_steps(*, robot, result: Result, now) -> list[Step]:
+    """Claim, accept and grant, as any reviewer would (same table, same guards), as the robot, at ``now``."""
+    data = explanation_data(result)
 
     def claim(a) -> Change:
         a.obj.assignee = robot
         return Change(fields=("assignee",))
 
     def accept(a) -> Change:
-        a.obj.accepted_at, a.obj.accepted_by = clock.now(), robot
+        a.obj.accepted_at, a.obj.accepted_by = now, robot
         return Change(fields=("accepted_at", "accepted_by"))
 
     def decide(a) -> Change:
-        a.obj.decision, a.obj.decided_by, a.obj.decided_at = Case.Decision.GRANTED, robot, clock.now()
+        a.obj.decision, a.obj.decided_by, a.obj.decided_at = Case.Decision.GRANTED, robot, now
         a.obj.decision_reason = _("Granted automatically: every condition passed (rules %(version)s).") % {
             "version": result.rules_version
         }
@@ -137,24 +253,39 @@ def _grant(case: Case, *, robot, data: dict, result: Result) -> None:
             data={"decision": Case.Decision.GRANTED, "grounds": [], **data},
         )
 
-    _claimed, accepted, _decided = CASES.execute_chain(
-        case,
-        [
-            Step(Action.CLAIM, change=claim),
-            Step(Action.ACCEPT, change=accept),
-            Step(Action.DECIDE, change=decide, params={"decision": Case.Decision.GRANTED}),
-        ],
-        by=robot,
-    )
-    text = "\n".join(
+    return [
+        Step(Action.CLAIM, change=claim),
+        Step(Action.ACCEPT, change=accept),
+        Step(Action.DECIDE, change=decide, params={"decision": Case.Decision.GRANTED}),
+    ]
+
+
+def _decided_text(case: Case, result: Result) -> str:
+    amount = str(result.amount) if result.amount is not None else None
+    return "\n".join(
         [str(case.get_decision_display()), case.decision_reason]
-        + ([_("Amount: %(amount)s UAH") % {"amount": data["amount"]}] if data.get("amount") else [])
+        + ([_("Amount: %(amount)s UAH") % {"amount": amount}] if amount else [])
     )
-    inbox_post(case=case, kind=InboxMessage.Kind.DECIDED, text=text)
-    if not accepted.repeated:
-        # Last: the fee line holds its community's statement row until the commit, so it is held for the least time
-        # (every intake a community's offices have accepted at once waits on that one row).
-        accrual_record_for_acceptance(case=case, accepted_at=case.accepted_at)
+
+
+def _review(cases: list[Case], *, results: dict[int, Result], robot, at) -> None:
+    """A ``robot_review`` timeline row with the explanation for each automatic case left to people — written again
+    only if it changed since the robot's last review of that case (the last reviews: one query)."""
+    if not cases:
+        return
+    last: dict[int, dict] = {}
+    for case_id, data in (
+        CaseEvent.objects.filter(case_id__in=[c.pk for c in cases], action=Action.ROBOT_REVIEW)
+        .order_by("case_id", "at", "pk")
+        .values_list("case_id", "data")
+    ):
+        last[case_id] = data
+    rows = []
+    for case in cases:
+        data = explanation_data(results[case.pk])
+        if case.pk not in last or _summary(last[case.pk]) != _summary(data):
+            rows.append((case, Action.ROBOT_REVIEW, data["reason"], data))
+    CASES.record_many(rows, by=robot, at=at)
 
 
 # --- parameters: proposed, dry-run, approved by a second person ---------------------------------------------------

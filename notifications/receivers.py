@@ -5,31 +5,30 @@ the transaction commits (never for a transition that rolled back) and the office
 """
 
 import logging
-from functools import partial
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from cases.models import CaseEvent
+from cases.queue import on_commit_batch
 
 logger = logging.getLogger(__name__)
 
 
-def _after_commit(event: CaseEvent) -> None:
-    from notifications.services import notify_for_event, template_for_event
+def _after_commit(events: list[CaseEvent]) -> None:
+    from notifications.services import notify_for_events
 
     # The transition has committed: a failure here must not turn its answer into an error. It is logged; the
-    # event stays, and notify_for_event(event=…) can be run for it again (it is idempotent per event). The saved
-    # row is used as it is: timeline rows are append-only, so the committed row is this very instance.
+    # events stay, and notify_for_event(event=…) can be run for them again (it is idempotent per event). The saved
+    # rows are used as they are: timeline rows are append-only, so a committed row is this very instance.
     try:
-        if template_for_event(event) is not None:
-            notify_for_event(event=event)
+        notify_for_events(events=events)
     except Exception:
-        logger.exception("message for case event %s not queued", event.pk)
+        logger.exception("messages for case events %s not queued", [e.pk for e in events])
 
 
 @receiver(post_save, sender=CaseEvent, dispatch_uid="notifications.case_event")
 def case_event_saved(sender, instance: CaseEvent, created: bool, raw: bool = False, **kwargs) -> None:
+    # One after-commit call per transaction for all its events (the robot's batch writes hundreds at once).
     if created and not raw and instance.action in ("submit", "request_info", "decide", "approve_refusal"):
-        transaction.on_commit(partial(_after_commit, instance))
+        on_commit_batch("notifications.case_events", instance, _after_commit)

@@ -123,12 +123,18 @@ def message_queue(
 
 
 def _reachable_contact(case: Case) -> Contact | None:
-    contact = Contact.objects.filter(applicant_id=case.applicant_id).first()
-    if contact is None or not contact.reachable:
-        return None
-    if contact.channel == Channel.EMAIL and contact.email:
-        return contact
-    return contact if contact.phone else None
+    return _reachable_contacts({case.applicant_id}).get(case.applicant_id)
+
+
+def _reachable_contacts(applicant_ids) -> dict[int, Contact]:
+    """The reachable contact of each of these applicants (one query), by applicant id."""
+    out = {}
+    for contact in Contact.objects.filter(applicant_id__in=list(applicant_ids)):
+        if not contact.reachable:
+            continue
+        if (contact.channel == Channel.EMAIL and contact.email) or contact.phone:
+            out[contact.applicant_id] = contact
+    return out
 
 
 def contact_reachable(*, case: Case) -> Contact | None:
@@ -158,42 +164,68 @@ def template_for_event(event: CaseEvent) -> str | None:
 def notify_for_event(*, event: CaseEvent) -> Message | None:
     """Queue the applicant's message for a committed timeline event, if it calls for one and they agreed to it.
     Idempotent per event: a second call for the same event queues nothing."""
-    template = template_for_event(event)
-    if template is None:
-        return None
-    case = Case.objects.select_related("service_type", "front_office", "applicant").filter(pk=event.case_id).first()
-    if case is None:
-        return None
-    contact = _reachable_contact(case)
-    if contact is None:
-        return None
-    with dj_translation.override(contact.language):
-        context = {
-            "number": case.number,
-            "service": case.service_type.name,
-            "office": case.front_office.name,
-            "due": _local_date(case.due_date),
-            "url": settings.PUBLIC_BASE_URL.rstrip("/") + "/status/",
-            "decision": case.get_decision_display(),
-            "missing": (event.note or "")[:120].rstrip(" ."),
-            "until": _local_date(timezone.localdate() + timedelta(days=settings.PUBLIC_UPLOAD_LINK_DAYS)),
-            "link": "",
-        }
-        for hook in CONTEXT_HOOKS.get(template, []):
-            context.update(hook(case, event))
-    recipient = contact.email if contact.channel == Channel.EMAIL else contact.phone
-    with transaction.atomic():
-        if Message.objects.filter(event=event).exists():
-            return None
-        return message_queue(
-            case=case,
-            event=event,
-            recipient=recipient,
-            channel=contact.channel,
-            template=template,
-            language=contact.language,
-            context=context,
+    return notify_for_events(events=[event]).get(event.pk)
+
+
+def notify_for_events(*, events: list[CaseEvent]) -> dict[int, Message]:
+    """``notify_for_event`` for the committed timeline events of one transaction (the robot's batch decides hundreds
+    of cases at once): the events that call for a message, their cases and the applicants' contacts are read in two
+    queries whatever their number (an event that did not commit — a savepoint rolled back — is not found and sends
+    nothing); each message is what ``notify_for_event`` would queue. Idempotent per event. Returns the messages
+    queued, by event pk."""
+    wanted = {e.pk: (e, template) for e in events if (template := template_for_event(e)) is not None}
+    if not wanted:
+        return {}
+    cases = {
+        case_id: case
+        for case_id, case in (
+            (row.case_id, row.case)
+            for row in CaseEvent.objects.filter(pk__in=list(wanted)).select_related(
+                "case__service_type", "case__front_office", "case__applicant"
+            )
         )
+    }
+    contacts = _reachable_contacts({c.applicant_id for c in cases.values()})
+    prepared = []
+    for event, template in wanted.values():
+        case = cases.get(event.case_id)
+        contact = contacts.get(case.applicant_id) if case is not None else None
+        if contact is None:
+            continue
+        with dj_translation.override(contact.language):
+            context = {
+                "number": case.number,
+                "service": case.service_type.name,
+                "office": case.front_office.name,
+                "due": _local_date(case.due_date),
+                "url": settings.PUBLIC_BASE_URL.rstrip("/") + "/status/",
+                "decision": case.get_decision_display(),
+                "missing": (event.note or "")[:120].rstrip(" ."),
+                "until": _local_date(timezone.localdate() + timedelta(days=settings.PUBLIC_UPLOAD_LINK_DAYS)),
+                "link": "",
+            }
+            for hook in CONTEXT_HOOKS.get(template, []):
+                context.update(hook(case, event))
+        recipient = contact.email if contact.channel == Channel.EMAIL else contact.phone
+        prepared.append((case, event, contact, template, recipient, context))
+    if not prepared:
+        return {}
+    queued = {}
+    with transaction.atomic():
+        sent = set(Message.objects.filter(event__in=[p[1].pk for p in prepared]).values_list("event_id", flat=True))
+        for case, event, contact, template, recipient, context in prepared:
+            if event.pk in sent:
+                continue
+            queued[event.pk] = message_queue(
+                case=case,
+                event=event,
+                recipient=recipient,
+                channel=contact.channel,
+                template=template,
+                language=contact.language,
+                context=context,
+            )
+    return queued
 
 
 # --- Sending ------------------------------------------------------------------------------------------------------

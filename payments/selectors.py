@@ -190,6 +190,34 @@ def fee_rate_in_force(*, service_type_id: int, on: date) -> FeeRate | None:
     )
 
 
+def fee_rates_in_force(*, pairs) -> dict[tuple[int, date], FeeRate | None]:
+    """``fee_rate_in_force`` for many (service type id, day) pairs in one query: the rates that may cover any of
+    them, then for each pair the same choice (a service-specific rate beats the general one, the latest start
+    first)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    first, last = min(d for _s, d in pairs), max(d for _s, d in pairs)
+    candidates = list(
+        FeeRate.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first), valid_from__lte=last)
+        .filter(Q(service_type_id__in={s for s, _d in pairs}) | Q(service_type__isnull=True))
+        .order_by(F("service_type_id").asc(nulls_last=True), "-valid_from")
+    )
+    out = {}
+    for service_type_id, day in pairs:
+        out[(service_type_id, day)] = next(
+            (
+                r
+                for r in candidates
+                if r.service_type_id in (service_type_id, None)
+                and r.valid_from <= day
+                and (r.valid_to is None or r.valid_to >= day)
+            ),
+            None,
+        )
+    return out
+
+
 def fee_rate_list() -> QuerySet[FeeRate]:
     return FeeRate.objects.select_related("service_type").order_by("service_type__position", "-valid_from", "pk")
 

@@ -37,8 +37,11 @@ from registries.schemas import SchemaError, normalise
 logger = logging.getLogger(__name__)
 Q_ = RegistryQuery.Status
 # Sent after the commit that finished a case's query (answered, not found, failed): ``query_id``, ``case_id``.
-# The apps above the registries listen (the robot re-evaluates the case); the registries import none of them.
+# The apps above the registries listen (renewals, proactive); the registries import none of them.
 query_finished = Signal()
+# Sent once after that commit with every case the answer serves (``query_id``, ``case_ids``): the robot decides the
+# cases of one application in one batch.
+query_answered = Signal()
 # Evidence is filed while the clerk still assembles the package; later the answer is kept on the query only.
 ATTACHABLE = (Case.Status.DRAFT, Case.Status.NEEDS_INFO)
 
@@ -308,9 +311,14 @@ def registry_query_run(*, query_id: int, may_retry: bool = True) -> int | None:
     try:
         delay = _attempt(query, token, may_retry=may_retry)
         if delay is None:
-            for case_id in served_case_ids(query):
+            served = served_case_ids(query)
+            for case_id in served:
                 transaction.on_commit(
                     partial(query_finished.send, sender=RegistryQuery, query_id=query.pk, case_id=case_id)
+                )
+            if served:
+                transaction.on_commit(
+                    partial(query_answered.send, sender=RegistryQuery, query_id=query.pk, case_ids=served)
                 )
         return delay
     finally:

@@ -127,6 +127,21 @@ def grant_term_record(*, case_id: int) -> GrantTerm | None:
     return term
 
 
+def grant_terms_record(*, case_ids) -> int:
+    """``grant_term_record`` for the cases one transaction decided (the robot's batch): one question whether any
+    service has a term at all (most grants: none, and nothing more is asked), then each granted case of a fixed-term
+    service as ``grant_term_record``. Returns the number of terms recorded or found."""
+    services = fixed_term_services()
+    if not services:
+        return 0
+    ids = list(
+        Case.objects.filter(
+            pk__in=list(case_ids), decision=Case.Decision.GRANTED, service_type__code__in=services
+        ).values_list("pk", flat=True)
+    )
+    return sum(grant_term_record(case_id=pk) is not None for pk in ids)
+
+
 def grant_terms_backfill(*, limit: int = 5000) -> int:
     """Terms for granted fixed-term cases that have none yet (decided before this app, or a lost receiver)."""
     services = fixed_term_services()

@@ -16,6 +16,11 @@ def record_term(self, *, case_id: int) -> None:
     services.grant_term_record(case_id=case_id)
 
 
+@shared_task(name="renewals.record_terms", bind=True, acks_late=True, ignore_result=True)
+def record_terms(self, *, case_ids: list[int]) -> None:
+    services.grant_terms_record(case_ids=case_ids)
+
+
 @shared_task(name="renewals.submit", bind=True, acks_late=True, ignore_result=True)
 def submit_renewal(self, *, case_id: int) -> None:
     services.renewal_submit(case_id=case_id)

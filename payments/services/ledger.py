@@ -17,7 +17,7 @@ from cases.exceptions import InvalidInput, TransitionNotAllowed
 from cases.models import Application, Document, Membership
 from cases.models.channel import Channel
 from payments.models import Accrual, FeeRate, Statement, UnbilledIntake
-from payments.selectors import fee_rate_in_force
+from payments.selectors import fee_rates_in_force
 from payments.services.periods import current_period, month_of
 from payments.services.roles import require_ministry
 
@@ -88,17 +88,21 @@ def front_office_worked(case) -> bool:
     """A front-office user opened the case or its application (a clerk took the person's consent), or added a
     document to it (a clerk took the papers). Documents the product filed itself (registry extracts, the form of an
     offer accepted online) are filed as the product's system user or the case's opener, so they never count alone."""
-    users = {case.created_by_id}
-    if case.application_id:
-        users |= set(Application.objects.filter(pk=case.application_id).values_list("created_by_id", flat=True))
-    users |= set(Document.objects.filter(case_id=case.pk).values_list("created_by_id", flat=True).distinct())
-    return Membership.objects.filter(user_id__in=users, role__in=FRONT_ROLES).exists()
+    return case.pk in front_office_worked_for([case])
 
 
 def accrues(case) -> bool:
     """The fee rule for who performed the intake (docs/api-payments.md): every case a front office opened accrues;
     a case the product opened (proactive, renewal) accrues only when a front office worked on it."""
-    return case.channel not in PRODUCT_CHANNELS or front_office_worked(case)
+    return bool(accruing([case]))
+
+
+def accruing(cases) -> set[int]:
+    """``accrues`` for many cases: the pks of those that accrue (three queries for all the product-opened ones)."""
+    cases = list(cases)
+    product = [c for c in cases if c.channel in PRODUCT_CHANNELS]
+    worked = front_office_worked_for(product) if product else set()
+    return {c.pk for c in cases if c.channel not in PRODUCT_CHANNELS or c.pk in worked}
 
 
 def accrual_record_for_acceptance(*, case, accepted_at: datetime, by=None) -> Accrual | None:
@@ -110,32 +114,98 @@ def accrual_record_for_acceptance(*, case, accepted_at: datetime, by=None) -> Ac
     No rate in force: the acceptance goes ahead without a line (an applicant's case must not wait on ministry
     data, and a zero line would record a fee that was never decided). The intake shows as unbilled on the rates
     page, and creating a rate that covers its day accrues it (``fee_rate_create``)."""
-    existing = Accrual.objects.filter(case=case, kind=K.ACCRUAL).first()
-    if existing is not None:
-        return existing
-    if not accrues(case):
-        return None  # no front office performed this intake: nothing is owed to a community for it
-    day = timezone.localdate(accepted_at)
-    rate = fee_rate_in_force(service_type_id=case.service_type_id, on=day)
-    if rate is None:
-        logger.warning(
-            "no fee rate in force on %s for service %s: case %s left unbilled", day, case.service_type_id, case.pk
+    return accruals_record_for_acceptance(cases=[case], accepted_at=accepted_at, by=by)[case.pk]
+
+
+def front_office_worked_for(cases) -> set[int]:
+    """``front_office_worked`` for many cases in three queries whatever their number: the pks of those a front-office
+    user opened (or opened the application of), or added a document to."""
+    cases = list(cases)
+    if not cases:
+        return set()
+    users: dict[int, set[int]] = {c.pk: {c.created_by_id} for c in cases}
+    by_application: dict[int, list[int]] = {}
+    for c in cases:
+        if c.application_id:
+            by_application.setdefault(c.application_id, []).append(c.pk)
+    for application_id, user_id in Application.objects.filter(pk__in=list(by_application)).values_list(
+        "pk", "created_by_id"
+    ):
+        for pk in by_application[application_id]:
+            users[pk].add(user_id)
+    for case_id, user_id in (
+        Document.objects.filter(case_id__in=list(users)).values_list("case_id", "created_by_id").distinct()
+    ):
+        users[case_id].add(user_id)
+    everyone = set().union(*users.values()) - {None}
+    front = set(Membership.objects.filter(user_id__in=everyone, role__in=FRONT_ROLES).values_list("user_id", flat=True))
+    return {pk for pk, ids in users.items() if ids & front}
+
+
+def accruals_record_for_acceptance(*, cases, by=None, accepted_at: datetime | None = None) -> dict[int, Accrual | None]:
+    """``accrual_record_for_acceptance`` for many accepted cases (each at its ``accepted_at``, unless one
+    ``accepted_at`` is given for all), set-based, with the
+    same rules: a case that has its line already keeps it (a repeat writes nothing), a case no front office performed
+    accrues nothing (``accrues``), a day without a rate leaves the intake unbilled. A constant number of statements
+    whatever the number of cases: the lines there already, the rates, one ``UPDATE … RETURNING`` of the totals per
+    community × month (in that order, so two batches never wait on each other in a circle), one INSERT of the lines.
+    Call inside the accepting transaction, with the case rows locked. Returns the line of each case (None: none)."""
+    cases = list(cases)
+    out: dict[int, Accrual | None] = {c.pk: None for c in cases}
+    if not cases:
+        return out
+    existing = {a.case_id: a for a in Accrual.objects.filter(case__in=[c.pk for c in cases], kind=K.ACCRUAL)}
+    out.update(existing)
+    todo = [c for c in cases if c.pk not in existing]
+    accrue = accruing(todo)  # no front office performed the others: nothing is owed to a community for them
+    todo = [c for c in todo if c.pk in accrue]
+    if not todo:
+        return out
+    at = {c.pk: accepted_at or c.accepted_at for c in todo}
+    days = {pk: timezone.localdate(when) for pk, when in at.items()}
+    rates = fee_rates_in_force(pairs={(c.service_type_id, days[c.pk]) for c in todo})
+    billed, unbilled = [], []
+    for c in todo:
+        rate = rates.get((c.service_type_id, days[c.pk]))
+        if rate is None:
+            logger.warning(
+                "no fee rate in force on %s for service %s: case %s left unbilled",
+                days[c.pk],
+                c.service_type_id,
+                c.pk,
+            )
+            unbilled.append(UnbilledIntake(case_id=c.pk, service_type_id=c.service_type_id, accepted_on=days[c.pk]))
+        else:
+            billed.append((c, rate))
+    if unbilled:
+        UnbilledIntake.objects.bulk_create(unbilled, ignore_conflicts=True)
+    totals: dict[tuple[int, date], list] = {}
+    for c, rate in billed:
+        totals.setdefault((c.community_id, month_of(days[c.pk])), []).append((c, rate))
+    lines = []
+    for (community_id, period), group in sorted(totals.items()):
+        amount = sum((rate.amount for _c, rate in group), Decimal("0"))
+        statement_id, period = _statement_for_line(
+            community_id=community_id, period=period, units=len(group), amount=amount
         )
-        UnbilledIntake.objects.get_or_create(
-            case_id=case.pk, defaults={"service_type_id": case.service_type_id, "accepted_on": day}
-        )
-        return None
-    return _ledger_append(
-        case_id=case.pk,
-        community_id=case.community_id,
-        kind=K.ACCRUAL,
-        amount=rate.amount,
-        period=month_of(day),
-        accepted_on=day,
-        rate=rate,
-        created_at=accepted_at,
-        created_by_id=by.pk if by is not None else case.accepted_by_id,
-    )
+        for c, rate in group:
+            lines.append(
+                Accrual(
+                    case_id=c.pk,
+                    community_id=community_id,
+                    statement_id=statement_id,
+                    kind=K.ACCRUAL,
+                    amount=rate.amount,
+                    period=period,
+                    accepted_on=days[c.pk],
+                    rate=rate,
+                    created_at=at[c.pk],
+                    created_by_id=by.pk if by is not None else c.accepted_by_id,
+                )
+            )
+    Accrual.objects.bulk_create(lines)
+    out.update({line.case_id: line for line in lines})
+    return out
 
 
 def accrue_unbilled(*, rate: FeeRate, by) -> int:
