@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from eligibility import rules
 from eligibility.facts import fact_rows
 from eligibility.models import Evaluation, Parameter, RulePublication
-from eligibility.rules.base import PASS, Facts, Params, ParamValue, RuleError, RuleVersion, Verdict
+from eligibility.rules.base import PASS, Facts, Params, ParamValue, RuleError, RuleVersion, Verdict, fact_label
 
 logger = logging.getLogger(__name__)
 OUT = Evaluation.Outcome
@@ -159,4 +159,5 @@ def evaluate_facts(
 
 def _missing_text(facts: Facts, name: str) -> str:
     fact = getattr(facts, name, None)
-    return f"{name} ({fact.missing})" if fact is not None and fact.missing else name
+    label = fact_label(name)
+    return f"{label} ({fact.missing})" if fact is not None and fact.missing else str(label)

@@ -12,10 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Page
-from eligibility.rules.base import Birth, Fact, Facts, IncomeRow, Source
+from eligibility.rules.base import Birth, Fact, Facts, IncomeRow, Source, lazy_text
+from registries.catalog import REGISTRIES
 from registries.models import RegistryQuery
 
 Q_ = RegistryQuery.Status
@@ -66,17 +67,23 @@ def _latest_queries_for(cases: list[Case]) -> dict[int, dict[str, RegistryQuery]
     return latest
 
 
-def _why(registry: str, query: RegistryQuery | None) -> str:
+# The registries' short names from the catalogue, for a registry never asked (no query row to read it from).
+SHORT_NAMES = {spec["code"]: spec["short_name"] for spec in REGISTRIES}
+
+
+def _why(registry: str, query: RegistryQuery | None):
+    """Why a registry's facts are missing: a text rendered in the language it is read in (``lazy_text``)."""
     if query is None:
-        return _("%(registry)s was not asked") % {"registry": registry}
+        return lazy_text(_("%(registry)s was not asked"), registry=SHORT_NAMES.get(registry, registry))
     if query.status in RegistryQuery.PENDING:
-        return _("%(registry)s has not answered yet") % {"registry": query.registry.short_name}
+        return lazy_text(_("%(registry)s has not answered yet"), registry=query.registry.short_name)
     if query.status == Q_.OVERDUE:
-        return _("%(registry)s did not answer in time") % {"registry": query.registry.short_name}
-    return _("%(registry)s failed to answer (%(code)s)") % {
-        "registry": query.registry.short_name,
-        "code": query.error_code or query.status,
-    }
+        return lazy_text(_("%(registry)s did not answer in time"), registry=query.registry.short_name)
+    return lazy_text(
+        _("%(registry)s failed to answer (%(code)s)"),
+        registry=query.registry.short_name,
+        code=query.error_code or query.status,
+    )
 
 
 def _source(query: RegistryQuery, field: str) -> Source:
@@ -236,7 +243,7 @@ def fact_rows(facts: Facts, verdict_child=None) -> list[dict]:
     """The facts as stored on an evaluation: name, value (JSON), source, and why it is missing."""
     rows = []
     for f in facts.all():
-        rows.append({"name": f.name, "value": _json(f.value), "source": f.source.as_dict(), "missing": f.missing})
+        rows.append({"name": f.name, "value": _json(f.value), "source": f.source.as_dict(), "missing": str(f.missing)})
     if verdict_child is not None:
         rows.append(
             {

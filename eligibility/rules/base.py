@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 
@@ -133,6 +135,30 @@ class Params:
         return self.get(code, on).value
 
 
+def lazy_text(message, **values):
+    """``message % values``, rendered when it is turned into text, in the language active then: a reason built once
+    (e.g. why a fact is missing) reads right in each language of a stored sentence."""
+    return lazy(lambda: str(message) % values, str)()
+
+
+# What the explanation calls each fact (the facts' names are identifiers).
+FACT_LABELS = {
+    "filing_date": gettext_lazy("the filing date"),
+    "applicant_birth_date": gettext_lazy("the applicant's date of birth"),
+    "subject_is_applicant": gettext_lazy("whether the registry answer is about the applicant"),
+    "births": gettext_lazy("the births recorded in ДРАЦС"),
+    "prior_grants": gettext_lazy("earlier grants for the child"),
+    "incomes": gettext_lazy("the family's incomes"),
+    "family_members": gettext_lazy("the family members"),
+    "disability": gettext_lazy("the disability status"),
+    "idp": gettext_lazy("the IDP registration"),
+}
+
+
+def fact_label(name: str):
+    return FACT_LABELS.get(name, name)
+
+
 def sentence(message, **values) -> dict[str, str]:
     """A gettext message rendered in each of the product's languages (stored: the notice may be printed later)."""
     out = {}
@@ -219,7 +245,7 @@ def unknown_check(code: str, fact: Fact, reference: str, message) -> Check:
         actual=None,
         expected=None,
         reference=reference,
-        text=sentence(message, fact=fact.name, why=fact.missing or "—"),
+        text=sentence(message, fact=fact_label(fact.name), why=fact.missing or "—"),
         fact=fact.name,
     )
 

@@ -9,6 +9,7 @@ import pytest
 from cases.lifecycle import Action
 from cases.models import Case, InboxMessage
 from eligibility.models import Evaluation
+from eligibility.rules.base import fact_label
 from eligibility.services import case_evaluate
 from frontoffice.pdf import decision_notice_pdf
 from payments.models import Accrual
@@ -93,7 +94,11 @@ def test_with_dracs_down_it_goes_to_a_reviewer_with_the_missing_fact_named(rules
     assert case.status == S.SUBMITTED and case.decision == ""
     evaluation = Evaluation.objects.get(case=case)
     assert evaluation.outcome == Evaluation.Outcome.UNKNOWN
-    assert "births" in evaluation.reason and "ДРАЦС" in evaluation.reason
+    assert str(fact_label("births")) in evaluation.reason and "ДРАЦС" in evaluation.reason
+    (stored,) = [c for c in evaluation.conditions if c["result"] == "unknown"]
+    # Each language names the fact and why in that language (the reason was built once, rendered in each).
+    assert stored["text"]["en"].startswith("Not known: the births recorded in ДРАЦС (ДРАЦС failed to answer")
+    assert "не зміг відповісти" in stored["text"]["uk"] and "births" not in stored["text"]["uk"]
     body = detail(world, case, client)
     (line,) = body["robot_review"]["explanation"]
     assert line["code"] == "birth_record" and line["result"] == "unknown" and "ДРАЦС" in line["text"]
