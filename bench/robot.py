@@ -14,6 +14,9 @@ Runs on PostgreSQL and Redis: ``DATABASE_URL`` defaults to postgres://postgres@1
 2. submit → decision through the worker: one Celery worker (``--concurrency 2``); for ``--latency-cases`` cases the
    ``submit`` timeline row is written in a transaction (its post_save receiver enqueues the robot on commit, as on a
    real submission), and the time until the case is decided is polled from the database.
+3. a burst through the worker: ``--burst`` cases submitted back to back (each its own transaction and ``submit`` row,
+   so each enqueues its robot task), timed from the first submission until all are decided: once the backlog is
+   ``ROBOT_BACKLOG_SECONDS`` old, each task takes the waiting cases into its batch.
 """
 
 import argparse
@@ -27,33 +30,18 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchlib import fresh_database, pct
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hromada_bench_robot"
-
-
-def fresh_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    if not config["ENGINE"].endswith("postgresql"):
-        sys.exit("bench/robot.py measures PostgreSQL: set DATABASE_URL=postgres://…")
-    dsn = f"host={config['HOST'] or '127.0.0.1'} port={config['PORT'] or 5432} user={config['USER']} dbname=postgres"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(q * len(ordered)) - 1)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--latency-cases", type=int, default=100)
+    parser.add_argument("--burst", type=int, default=1000, help="cases submitted at once through the worker (part 3)")
     parser.add_argument("--processes", type=int, default=2, help="robot processes deciding in parallel (part 1)")
     parser.add_argument("--batch", type=int, default=50, help="cases per transaction (part 1; ROBOT_BATCH)")
     args = parser.parse_args()
@@ -80,7 +68,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     worker = None
     try:
-        cases = setup(args.cases + args.latency_cases)
+        cases = setup(args.cases + args.latency_cases + args.burst)
+        hold(cases[args.cases :])
         throughput(cases[: args.cases], args.processes, args.batch)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "-l", "WARNING"],
@@ -89,7 +78,9 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        latency(cases[args.cases :])
+        latency(cases[args.cases : args.cases + args.latency_cases])
+        if args.burst:
+            burst(cases[args.cases + args.latency_cases :])
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
@@ -248,10 +239,30 @@ def throughput(ids: list[int], processes: int, batch: int) -> None:
     )
 
 
-def latency(ids: list[int]) -> None:
+def hold(ids: list[int]) -> None:
+    """Parts 2 and 3 submit their cases themselves: until then a person holds them, so no robot task (nor another
+    case's batch, which takes cases waiting longer than ROBOT_BACKLOG_SECONDS) decides them early."""
+    from cases.models import Case, User
+
+    Case.objects.filter(pk__in=ids).update(assignee=User.objects.get(username="clerk"))
+
+
+def submit(case, clerk) -> None:
+    """What a submission leaves: the case waiting in the queue from now, and the ``submit`` row whose receiver
+    enqueues the robot on commit."""
     from django.db import transaction
 
+    from cases import clock
     from cases.lifecycle import CASES, Action
+    from cases.models import Case
+
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(assignee=None, submitted_at=clock.now())
+        CASES.record(case, Action.SUBMIT, by=clerk)
+
+
+def latency(ids: list[int]) -> None:
+
     from cases.models import Case, User
 
     clerk = User.objects.get(username="clerk")
@@ -260,8 +271,7 @@ def latency(ids: list[int]) -> None:
     for pk in ids:
         case = Case.objects.get(pk=pk)
         t0 = time.perf_counter()
-        with transaction.atomic():
-            CASES.record(case, Action.SUBMIT, by=clerk)
+        submit(case, clerk)
         while not Case.objects.filter(pk=pk, status=Case.Status.DECIDED).exists():
             if time.perf_counter() - t0 > 30:
                 break
@@ -272,6 +282,29 @@ def latency(ids: list[int]) -> None:
         f"[robot] submit → decision through one worker: {len(ids)} cases one at a time, decided {decided}; "
         f"p50 {statistics.median(waits) * 1000:.0f} ms, p95 {pct(waits, 0.95) * 1000:.0f} ms, "
         f"max {max(waits) * 1000:.0f} ms"
+    )
+
+
+def burst(ids: list[int]) -> None:
+    from django.conf import settings
+
+    from cases.models import Case, User
+
+    clerk = User.objects.get(username="clerk")
+    cases = list(Case.objects.filter(pk__in=ids).order_by("pk"))
+    t0 = time.perf_counter()
+    for case in cases:
+        submit(case, clerk)
+    submitted = time.perf_counter() - t0
+    decided = 0
+    while decided < len(ids) and time.perf_counter() - t0 < 300:
+        time.sleep(0.05)
+        decided = Case.objects.filter(pk__in=ids, status=Case.Status.DECIDED).count()
+    elapsed = time.perf_counter() - t0
+    print(
+        f"[robot] burst through one worker (concurrency 2, ROBOT_BATCH {settings.ROBOT_BATCH}, backlog after "
+        f"{settings.ROBOT_BACKLOG_SECONDS} s): {len(ids)} cases submitted in {submitted:.2f} s, {decided} decided in "
+        f"{elapsed:.2f} s from the first submission = {decided / elapsed:.0f} explained decisions/s"
     )
 
 

@@ -496,6 +496,9 @@ CELERY_BEAT_SCHEDULE["renewals-daily"] = {"task": "renewals.run", "schedule": cr
 ROBOT_BATCH = env_int("ROBOT_BATCH", 50)
 ROBOT_CATCH_UP_SECONDS = env_int("ROBOT_CATCH_UP_SECONDS", 300)
 ROBOT_CATCH_UP_GRACE_SECONDS = env_int("ROBOT_CATCH_UP_GRACE_SECONDS", 120)
+# A case waiting this long for its robot task means the worker is behind a burst: the next robot task takes such
+# cases into its own batch (eligibility.tasks.evaluate_case), so a backlog is decided at the batch rate.
+ROBOT_BACKLOG_SECONDS = env_int("ROBOT_BACKLOG_SECONDS", 2)
 CELERY_BEAT_SCHEDULE["robot-catch-up"] = {
     "task": "eligibility.robot_catch_up",
     "schedule": float(ROBOT_CATCH_UP_SECONDS),

@@ -6,8 +6,15 @@ from eligibility import services
 
 @shared_task(name="eligibility.evaluate_case", bind=True, acks_late=True, ignore_result=True)
 def evaluate_case(self, *, case_id: int, trigger: str = "") -> None:
-    """The robot over one case: idempotent (a case no longer waiting is left alone), so a redelivery is harmless."""
-    services.case_evaluate(case_id=case_id, trigger=trigger)
+    """The robot over one case — and, in the same transaction, up to ``ROBOT_BATCH - 1`` other automatic cases that
+    have waited unevaluated for ``ROBOT_BACKLOG_SECONDS``: when a burst of submissions puts the worker behind, it
+    decides the backlog in batches (their own tasks then find them decided and change nothing); on a quiet day the
+    batch is this case alone. Idempotent, so a redelivery is harmless."""
+    others = []
+    if settings.ROBOT_BATCH > 1:
+        backlog = services.robot_waiting(older_than_seconds=settings.ROBOT_BACKLOG_SECONDS).exclude(pk=case_id)
+        others = list(backlog[: settings.ROBOT_BATCH - 1])
+    services.cases_evaluate(case_ids=[case_id, *others], trigger=trigger)
 
 
 @shared_task(name="eligibility.evaluate_cases", bind=True, acks_late=True, ignore_result=True)

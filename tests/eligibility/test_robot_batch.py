@@ -6,6 +6,7 @@ others; the fee accrues once per case, and each applicant who agreed to messages
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from backoffice import services as back
 from cases.lifecycle import Action
@@ -201,6 +202,27 @@ def test_the_catch_up_decides_what_a_lost_nudge_left_waiting(rules, gateway):
     RegistryQuery.objects.for_case(seen).update(answered_at=evaluated - timedelta(seconds=5))
     assert list(robot_waiting(older_than_seconds=0)) == [seen.pk]
     assert list(robot_waiting(older_than_seconds=60)) == []  # too recent: its own task may be on the way
+
+
+def test_under_a_burst_one_task_decides_the_waiting_cases_with_its_own(rules, gateway, settings):
+    """Submissions faster than the worker: the task of one case takes the cases that have waited longer than
+    ROBOT_BACKLOG_SECONDS into its batch (one transaction); their own tasks then find them decided and change
+    nothing. ROBOT_BATCH bounds the batch; a case submitted a moment ago is left to its own task."""
+    from eligibility.tasks import evaluate_case
+
+    world = rules
+    settings.ROBOT_BATCH, settings.ROBOT_BACKLOG_SECONDS = 3, 5
+    burst = [waiting_case(world, gateway) for _ in range(5)]  # submitted; no task has run yet
+    Case.objects.filter(pk__in=[c.pk for c in burst[:4]]).update(submitted_at=timezone.now() - timedelta(seconds=30))
+    with committed():
+        evaluate_case.run(case_id=burst[2].pk, trigger="submit")
+    decided = set(Case.objects.filter(pk__in=[c.pk for c in burst], status=S.DECIDED).values_list("pk", flat=True))
+    assert burst[2].pk in decided and len(decided) == 3 and burst[4].pk not in decided  # its own and two behind
+    with committed():
+        for case in burst:
+            evaluate_case.run(case_id=case.pk, trigger="submit")  # the queued tasks arrive: the last one is decided
+    assert Case.objects.filter(pk__in=[c.pk for c in burst], status=S.DECIDED).count() == 5
+    assert Evaluation.objects.filter(case__in=burst).count() == 5  # the repeats wrote nothing
 
 
 def test_a_registry_answer_serving_several_cases_runs_one_task_for_all(rules, gateway):
