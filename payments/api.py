@@ -9,7 +9,7 @@ import re
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -304,7 +304,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         summary="Re-import the export with payments filled in (ministry)",
         tags=["fees"],
-        request={"multipart/form-data": ReconcileUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                ReconcileUploadSerializer,
+                encoding={"file": {"contentType": f"text/csv, {exports.CONTENT_TYPES['xlsx']}"}},
+            )
+        },
         responses={200: ReconcileResultSerializer, 400: ReconcileErrorSerializer, 409: ErrorSerializer},
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
