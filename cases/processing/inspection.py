@@ -125,12 +125,18 @@ def refuse_hidden_content(f: IO[bytes], content_type: str, *, name: str) -> None
     f.seek(max(0, size - TAIL))
     tail = f.read()
     f.seek(0)
-    if content_type != PDF and any(marker in tail for marker in HIDDEN_PAYLOADS):
-        raise FileRejected(_("“%(name)s” has an archive hidden inside the image.") % {"name": name})
     if content_type == "image/png":
-        end = tail.rfind(b"IEND")
-        if end != -1 and len(tail) - (end + 8) > 0:
+        # Walked chunk by chunk: the compressed pixels (IDAT) are skipped, since four bytes of them can spell an
+        # archive's signature by chance (a noisy 300-dpi scan was refused so); every other chunk and anything after
+        # IEND are what a payload would hide in.
+        hidden = _png_hidden(f, size)
+        f.seek(0)
+        if hidden == "archive":
+            raise FileRejected(_("“%(name)s” has an archive hidden inside the image.") % {"name": name})
+        if hidden == "after":
             raise FileRejected(_("“%(name)s” has data hidden after the end of the image.") % {"name": name})
+    elif content_type != PDF and any(marker in tail for marker in HIDDEN_PAYLOADS):
+        raise FileRejected(_("“%(name)s” has an archive hidden inside the image.") % {"name": name})
     if content_type == PDF:
         overlap = b""
         while chunk := f.read(CHUNK):
@@ -140,6 +146,26 @@ def refuse_hidden_content(f: IO[bytes], content_type: str, *, name: str) -> None
                 raise _active_content(name)
             overlap = chunk[-16:]
         f.seek(0)
+
+
+def _png_hidden(f: IO[bytes], size: int) -> str | None:
+    """ "archive" if a chunk other than the compressed pixels holds an archive's signature, "after" if bytes follow
+    the IEND chunk, else None (a damaged structure is Pillow's to refuse)."""
+    f.seek(8)  # the signature
+    while True:
+        header = f.read(8)
+        if len(header) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", header)
+        if kind == b"IDAT":
+            f.seek(length + 4, io.SEEK_CUR)  # the data and its CRC
+            continue
+        data = f.read(length)
+        f.seek(4, io.SEEK_CUR)
+        if any(marker in data for marker in HIDDEN_PAYLOADS):
+            return "archive"
+        if kind == b"IEND":
+            return "after" if f.tell() < size else None
 
 
 def _active_content(name: str) -> FileRejected:

@@ -276,3 +276,27 @@ def test_hostile_applicant_fields_are_refused(world, clerk_api, field, value):
         assert response.status_code == 400, response.content
         assert field in response.json(), response.json()
     assert counts() == before
+
+
+def _png(*chunks: bytes) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", 2, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + b"".join(chunks) + png_chunk(b"IEND", b"")
+
+
+def test_compressed_pixels_that_happen_to_spell_an_archive_signature_are_not_refused():
+    """Four bytes of a noisy scan's compressed pixels can read "PK\\x03\\x04" by chance (CI refused such a page): the
+    pixels are skipped; a chunk that carries an archive, or bytes after IEND, are still refused."""
+    from cases.exceptions import FileRejected
+    from cases.processing.inspection import refuse_hidden_content
+
+    by_chance = _png(png_chunk(b"IDAT", b"\x78\x01" + b"PK\x03\x04" * 4 + b"PK\x05\x06"))
+    refuse_hidden_content(io.BytesIO(by_chance), "image/png", name="scan.png")  # no error
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("payload.txt", "x")
+    for smuggled in (
+        _png(png_chunk(b"tEXt", b"Comment\x00" + archive.getvalue())),
+        _png(png_chunk(b"IDAT", b"\x78\x01")) + archive.getvalue(),
+    ):
+        with pytest.raises(FileRejected):
+            refuse_hidden_content(io.BytesIO(smuggled), "image/png", name="scan.png")
