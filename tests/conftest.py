@@ -127,6 +127,10 @@ def _isolated(settings, tmp_path):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
+    # The robot's task takes cases waiting longer than ROBOT_BACKLOG_SECONDS into its batch: by the wall clock, so a
+    # slow run would let one case's task decide a case the test keeps waiting. Off here; the tests of it set it
+    # (tests/eligibility/test_robot_batch.py).
+    settings.ROBOT_BACKLOG_SECONDS = 24 * 3600
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     cache_clear()  # throttling counters must not leak from one test into the next
