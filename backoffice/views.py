@@ -6,7 +6,6 @@ as the service's message on the same page (409 for state, holder or role; 400 fo
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,38 +19,16 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice import selectors, services
 from backoffice.filters import QueueFilter
 from backoffice.forms import BulkForm, DecideForm, NoteForm, ReasonForm, ReassignForm, RequestInfoForm
-from cases.access import access_for
+from cases.access import access_for, access_required
 from cases.exceptions import DomainError
 
 PAGE_SIZE = 50
 
 
-def back_office_required(view):
-    """Only back-office specialists and heads reach these pages; others get 404."""
-
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).is_back:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-def head_required(view):
-    """Pages only the head of a back office sees (the dashboard, refusals to sign)."""
-
-    @back_office_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).head_back_office_ids:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+# Only back-office specialists and heads reach these pages; others get 404. Some only the head of a back office
+# sees (the dashboard, refusals to sign).
+back_office_required = access_required(lambda access: access.is_back)
+head_required = access_required(lambda access: access.is_back and bool(access.head_back_office_ids))
 
 
 def _board(request: HttpRequest, today: selectors.Today) -> dict:

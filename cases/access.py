@@ -5,6 +5,10 @@ queryset filters, transition services into role checks for one case.
 """
 
 from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 
 from cases.models import Membership
 
@@ -114,10 +118,6 @@ def forget_access(user) -> None:
 def access_required(test):
     """A view decorator: signed in, and ``test(access_for(user))`` true; anyone else gets 404, as for an object
     outside their scope (the page's existence is not confirmed to them)."""
-    from functools import wraps
-
-    from django.contrib.auth.decorators import login_required
-    from django.http import Http404
 
     def decorator(view):
         @login_required

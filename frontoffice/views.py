@@ -8,7 +8,6 @@ import uuid
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import clock
-from cases.access import access_for
+from cases.access import access_for, access_required
 from cases.checklist import checklist_for, documents_for, in_checklist_order
 from cases.exceptions import DomainError, DuplicateOpenCase
 from cases.files import PDF, file_response
@@ -57,18 +56,8 @@ POLL_SECONDS = 2
 INBOX_SHOWN = 5  # the home page shows the newest few; the work lists come first
 
 
-def front_office_required(view):
-    """Only users with a front-office role (clerk, community supervisor) reach these pages; others get 404."""
-
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access_for(request.user).is_front:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+# Only users with a front-office role (clerk, community supervisor) reach these pages; others get 404.
+front_office_required = access_required(lambda access: access.is_front)
 
 
 # --- Home ---------------------------------------------------------------------------------------------------------

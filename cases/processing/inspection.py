@@ -76,23 +76,33 @@ def sha256_of(f: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def inspect(f: IO[bytes], *, name: str = "") -> Inspected:
-    """Check an upload completely, without storing anything. Raises ``FileRejected`` with a clear message."""
+def check_envelope(f: IO[bytes], *, name: str, max_bytes: int, unsupported) -> tuple[int, str]:
+    """What every upload is checked for before its pages: not empty, not over ``max_bytes``, a type we read (by
+    content; ``unsupported`` is the message naming what to upload instead), nothing hidden in it. Returns the size
+    and the content type; raises ``FileRejected`` with a clear message."""
     size = size_of(f)
     if size == 0:
         raise FileRejected(_("“%(name)s” is empty (0 bytes).") % {"name": name})
-    if size > settings.UPLOAD_MAX_BYTES:
-        raise FileRejected(
-            _("“%(name)s” is larger than %(limit)d MB.") % {"name": name, "limit": settings.UPLOAD_MAX_BYTES // 2**20}
-        )
+    if size > max_bytes:
+        raise FileRejected(_("“%(name)s” is larger than %(limit)d MB.") % {"name": name, "limit": max_bytes // 2**20})
     content_type = sniff(f.read(1024))
     f.seek(0)
     if content_type is None:
-        raise FileRejected(
-            _("“%(name)s” is not a supported file. Upload JPEG, PNG, TIFF, GIF or HEIC images, or PDF documents.")
-            % {"name": name}
-        )
+        raise FileRejected(unsupported % {"name": name})
     refuse_hidden_content(f, content_type, name=name)
+    return size, content_type
+
+
+def inspect(f: IO[bytes], *, name: str = "") -> Inspected:
+    """Check an upload completely, without storing anything. Raises ``FileRejected`` with a clear message."""
+    size, content_type = check_envelope(
+        f,
+        name=name,
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        unsupported=_(
+            "“%(name)s” is not a supported file. Upload JPEG, PNG, TIFF, GIF or HEIC images, or PDF documents."
+        ),
+    )
     ready = None
     if content_type == PDF:
         pages = _count_pdf_pages(f, name)

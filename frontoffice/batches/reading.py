@@ -21,7 +21,7 @@ from PIL import Image, ImageOps, ImageStat, TiffImagePlugin
 
 from cases.exceptions import FileRejected
 from cases.processing.formats import PDF
-from cases.processing.inspection import refuse_hidden_content, sha256_of, size_of, sniff
+from cases.processing.inspection import check_envelope, sha256_of
 from frontoffice.batches import codes
 
 CHUNK = 1024 * 1024
@@ -49,20 +49,12 @@ def inspect_stack_file(f: IO[bytes], *, name: str) -> StackFile:
     """Check one file of a stack without decoding its pages: type by content, size, pages, password. Raises
     ``FileRejected`` with a clear message. Damage inside a page shows when that page is read (it stays unrouted,
     nothing else is lost)."""
-    size = size_of(f)
-    if size == 0:
-        raise FileRejected(_("“%(name)s” is empty (0 bytes).") % {"name": name})
-    if size > settings.SCAN_BATCH_MAX_BYTES:
-        limit = settings.SCAN_BATCH_MAX_BYTES // 2**20
-        raise FileRejected(_("“%(name)s” is larger than %(limit)d MB.") % {"name": name, "limit": limit})
-    content_type = sniff(f.read(1024))
-    f.seek(0)
-    if content_type is None:
-        raise FileRejected(
-            _("“%(name)s” is not a scanned stack. Upload a PDF or TIFF, or JPEG, PNG, GIF or HEIC images.")
-            % {"name": name}
-        )
-    refuse_hidden_content(f, content_type, name=name)
+    size, content_type = check_envelope(
+        f,
+        name=name,
+        max_bytes=settings.SCAN_BATCH_MAX_BYTES,
+        unsupported=_("“%(name)s” is not a scanned stack. Upload a PDF or TIFF, or JPEG, PNG, GIF or HEIC images."),
+    )
     pages = _pdf_pages(f, name) if content_type == PDF else _image_frames(f, name)
     if pages > settings.SCAN_BATCH_MAX_PAGES:
         raise FileRejected(_too_many(name, pages))
